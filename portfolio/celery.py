@@ -1,0 +1,43 @@
+"""The Celery app: JSON only, late acks, time limits, and the beat schedule in code."""
+
+import os
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings")
+
+app = Celery("porthole")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_ignore_result=True,
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_soft_time_limit=25 * 60,
+    task_time_limit=30 * 60,
+    broker_connection_retry_on_startup=True,
+    timezone="UTC",
+)
+app.autodiscover_tasks()
+
+
+def beat_schedule() -> dict:
+    """Return the periodic tasks; each expires before its next run so a stall cannot pile up."""
+    from django.conf import settings
+
+    heartbeat = settings.HEARTBEAT_INTERVAL
+    return {
+        "heartbeat": {
+            "task": "portfolio.tasks.heartbeat",
+            "schedule": heartbeat,
+            "options": {"expires": heartbeat.total_seconds() * 0.9},
+        },
+    }
+
+
+@app.on_after_finalize.connect
+def _install_beat_schedule(sender: Celery, **kwargs) -> None:
+    sender.conf.beat_schedule = beat_schedule()
+

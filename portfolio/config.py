@@ -1,0 +1,65 @@
+"""Return configuration values from the environment, with Docker-secret style `*_FILE` support.
+
+Kept apart from settings.py so the same helpers serve settings, the start command and checks.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+
+class ConfigError(ImproperlyConfigured):
+    """A configuration mistake a person can fix; printed as one line, never a traceback."""
+
+
+def env_value(name: str, default: str | None = None) -> str | None:
+    """Return NAME from the environment, or the contents of the file named by NAME_FILE."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name:
+        try:
+            return Path(file_name).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE={file_name} cannot be read: {exc.strerror}") from exc
+    return default
+
+
+def read_database_url(env: environ.Env, data_dir: Path) -> dict:
+    """Return the DATABASES['default'] entry: DATABASE_URL if set, else SQLite in data_dir."""
+    url = env_value("DATABASE_URL")
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(data_dir / "porthole.sqlite3"),
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
+    scheme = urlsplit(url).scheme
+    if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
+        raise ConfigError(
+            f"DATABASE_URL has the scheme {scheme or '(none)'!r}; "
+            "use postgres://USER:PASSWORD@HOST:PORT/NAME (or leave it unset for SQLite)."
+        )
+    try:
+        config = env.db_url_config(url)
+    except Exception as exc:  # django-environ raises several types for a malformed URL
+        raise ConfigError(f"DATABASE_URL cannot be parsed: {exc.__class__.__name__}") from exc
+    if scheme != "sqlite" and not config.get("NAME"):
+        raise ConfigError("DATABASE_URL names no database: add /NAME at its end.")
+    config.setdefault("CONN_MAX_AGE", 60)
+    config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def read_redis_url() -> str | None:
+    """Return REDIS_URL (broker and cache), checked for a redis scheme; None for embedded."""
+    url = env_value("REDIS_URL")
+    if not url:
+        return None
+    if urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigError("REDIS_URL must look like redis://HOST:6379/0 (or be unset).")
+    return url

@@ -1,0 +1,21 @@
+"""Shared test setup (the test-only environment is in tests/environment.py)."""
+
+import os
+
+import pytest
+
+
+def services_required() -> bool:
+    """Return whether CI demands the real services instead of skipping their tests."""
+    return os.environ.get("PORTHOLE_REQUIRE_SERVICES") == "1"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if os.environ.get("REDIS_URL"):
+        return
+    if services_required():
+        raise pytest.UsageError("PORTHOLE_REQUIRE_SERVICES=1 but REDIS_URL is not set")
+    skip = pytest.mark.skip(reason="needs REDIS_URL (runs in .ci/run against the real Redis)")
+    for item in items:
+        if "services" in item.keywords:
+            item.add_marker(skip)
