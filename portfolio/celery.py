@@ -1,6 +1,7 @@
 """The Celery app: JSON only, late acks, time limits, and the beat schedule in code."""
 
 import os
+from datetime import timedelta
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings")
@@ -33,6 +34,12 @@ def beat_schedule() -> dict:
             "task": "portfolio.tasks.heartbeat",
             "schedule": heartbeat,
             "options": {"expires": heartbeat.total_seconds() * 0.9},
+        },
+        # Besides the check before every sync: a key that gained scope is caught within a day.
+        "verify-keys-daily": {
+            "task": "exchanges.tasks.verify_all_accounts",
+            "schedule": timedelta(days=1),
+            "options": {"expires": timedelta(hours=23).total_seconds()},
         },
     }
 

@@ -11,6 +11,10 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 
+# Seconds PostgreSQL may take to accept a connection (override with ?connect_timeout=N).
+DATABASE_CONNECT_TIMEOUT = 10
+
+
 class ConfigError(ImproperlyConfigured):
     """A configuration mistake a person can fix; printed as one line, never a traceback."""
 
@@ -38,7 +42,10 @@ def read_database_url(env: environ.Env, data_dir: Path) -> dict:
             "NAME": str(data_dir / "porthole.sqlite3"),
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
-    scheme = urlsplit(url).scheme
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError as exc:  # e.g. an unbalanced "[" in the host
+        raise ConfigError(f"DATABASE_URL cannot be parsed: {exc}") from exc
     if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
         raise ConfigError(
             f"DATABASE_URL has the scheme {scheme or '(none)'!r}; "
@@ -50,6 +57,9 @@ def read_database_url(env: environ.Env, data_dir: Path) -> dict:
         raise ConfigError(f"DATABASE_URL cannot be parsed: {exc.__class__.__name__}") from exc
     if scheme != "sqlite" and not config.get("NAME"):
         raise ConfigError("DATABASE_URL names no database: add /NAME at its end.")
+    if scheme != "sqlite":
+        # A host that never answers fails in seconds instead of hanging start and /healthz.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
     config.setdefault("CONN_MAX_AGE", 60)
     config["CONN_HEALTH_CHECKS"] = True
     return config
@@ -60,6 +70,10 @@ def read_redis_url() -> str | None:
     url = env_value("REDIS_URL")
     if not url:
         return None
-    if urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError:
+        scheme = ""
+    if scheme not in {"redis", "rediss", "unix"}:
         raise ConfigError("REDIS_URL must look like redis://HOST:6379/0 (or be unset).")
     return url

@@ -26,13 +26,23 @@ def check_database() -> dict:
     return {"ok": True, "detail": connection.vendor}
 
 
+# Seconds a broker check may wait on one socket: a host that accepts but never answers
+# must not hang /healthz or the start command's preflight.
+BROKER_CHECK_TIMEOUT = 3
+
+
 def check_broker() -> dict:
     """Return whether the Celery broker accepts a connection."""
     from portfolio.celery import app
 
+    # Ignored by the filesystem transport; bounds the connect and the PING of the Redis one.
+    socket_limits = {
+        "socket_timeout": BROKER_CHECK_TIMEOUT,
+        "socket_connect_timeout": BROKER_CHECK_TIMEOUT,
+    }
     try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, timeout=3)
+        with app.connection_for_write(transport_options=socket_limits) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, timeout=BROKER_CHECK_TIMEOUT)
             transport = conn.transport_cls
     except Exception as exc:
         return {"ok": False, "detail": exc.__class__.__name__}

@@ -174,6 +174,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # Request URLs can carry signed query strings and public keys: never at DEBUG.
+        "urllib3": {"level": "WARNING"},
+        "ccxt": {"level": "WARNING"},
     },
 }
 
@@ -182,6 +185,16 @@ LOGGING = {
 ADMIN_USERNAME = env("ADMIN_USERNAME", default="admin")
 ADMIN_EMAIL = env("ADMIN_EMAIL", default="")
 
+# Test and development only: {"binance": "http://127.0.0.1:8123"} replaces the scheme and host
+# of every URL ccxt uses for that exchange. Read from the environment only, never from a user.
+CCXT_URL_OVERRIDES = env.json("CCXT_URL_OVERRIDES", default={})
+CCXT_TIMEOUT_MS = env.int("CCXT_TIMEOUT_MS", default=15000)
+
+# Refuse keys the exchange does not report as bound to IP addresses (where it reports it).
+REQUIRE_IP_RESTRICTION = env.bool("REQUIRE_IP_RESTRICTION", default=False)
+# Remind owners to replace a key after this many days.
+KEY_ROTATION_DAYS = env.int("KEY_ROTATION_DAYS", default=90)
+
 try:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     if not REDIS_URL:
@@ -189,3 +202,13 @@ try:
             (DATA_DIR / "broker" / folder).mkdir(parents=True, exist_ok=True)
 except OSError as exc:
     raise ImproperlyConfigured(f"DATA_DIR {DATA_DIR} cannot be created: {exc.strerror}") from exc
+
+# --- Exchange credentials and error reports (exchanges/encryption.py) -----------------------
+# Fernet keys, comma- or newline-separated: the first encrypts, all decrypt (key rotation).
+# CREDENTIALS_KEYS_FILE names a file holding them instead. Unset, the embedded shape generates
+# a key on first use into DATA_DIR/credentials.key, beside the database. The served shape does
+# not by default: its web and worker containers need the same key, and may not share DATA_DIR.
+CREDENTIALS_KEYS = env_value("CREDENTIALS_KEYS", default="")
+CREDENTIALS_KEY_AUTOGENERATE = env.bool("CREDENTIALS_KEY_AUTOGENERATE", default=not REDIS_URL)
+# Hides URLs, DSNs and key lists too, and secret-named variables and POST fields.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portfolio.error_reports.SecretSafeExceptionReporterFilter"

@@ -19,3 +19,20 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if "services" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def fake_exchange(settings):
+    """Return a running loopback fake exchange; every ccxt exchange id is pointed at it."""
+    from exchanges.client import is_known_exchange
+    from tests.fake_exchange import FakeExchangeServer
+
+    server = FakeExchangeServer().start()
+    ids = [
+        "binance", "coinbase", "kraken", "okx", "bybit", "kucoin", "bitget", "gate", "htx",
+        "gemini", "bitfinex", "woo", "bingx", "mexc", "bitstamp", "cryptocom", "binanceus",
+    ]
+    settings.CCXT_URL_OVERRIDES = {i: server.base_url for i in ids if is_known_exchange(i)}
+    settings.CCXT_TIMEOUT_MS = 2000
+    yield server
+    server.stop()

@@ -1,0 +1,55 @@
+"""The reviewed allow-list: every ccxt implicit endpoint Porthole may call, per exchange.
+
+The client refuses any request whose endpoint is not listed here, before it is signed or sent,
+whatever unified method led to it. Add an endpoint only after reading what it does: only reads
+(GET, or the exchanges' read-only POST queries such as Kraken's and Bitfinex's private reads).
+Names are ccxt's camelCase implicit method names.
+"""
+
+# The permission endpoints used by the read-only guard (one module per exchange in scopes/).
+SCOPE_ENDPOINTS: dict[str, frozenset[str]] = {
+    "binance": frozenset({"sapiGetAccountApiRestrictions"}),
+    "coinbase": frozenset({"v3PrivateGetBrokerageKeyPermissions"}),
+    "kraken": frozenset({"privatePostGetApiKeyInfo"}),
+    "okx": frozenset({"privateGetAccountConfig"}),
+    "bybit": frozenset({"privateGetV5UserQueryApi"}),
+    "kucoin": frozenset({"privateGetUserApiKey"}),
+    "bitget": frozenset({"privateUtaGetV3AccountInfo", "privateSpotGetV2SpotAccountInfo"}),
+    "gate": frozenset({"privateAccountGetMainKeys"}),
+    "htx": frozenset({"v2PrivateGetUserUid", "v2PrivateGetUserApiKey"}),
+    "gemini": frozenset({"privatePostV1Roles"}),
+    "bitfinex": frozenset({"privatePostAuthRPermissions"}),
+    "woo": frozenset({"v3PrivateGetAccountCredentials"}),
+    "bingx": frozenset({"accountV1PrivateGetAccountApiPermissions"}),
+    "mexc": frozenset({"spotPrivateGetApiKeyInfo"}),
+}
+
+# Endpoints the sync uses (balances, trades, transfers, markets), added by the sync engine.
+SYNC_ENDPOINTS: dict[str, frozenset[str]] = {}
+
+
+def allowed_endpoints(exchange_id: str) -> frozenset[str]:
+    """Return every implicit endpoint name Porthole may call on this exchange."""
+    return SCOPE_ENDPOINTS.get(exchange_id, frozenset()) | SYNC_ENDPOINTS.get(
+        exchange_id, frozenset()
+    )
+
+
+# Unified ccxt methods Porthole may call; all of them only read.
+READ_METHODS = frozenset(
+    {
+        "load_markets",
+        "fetch_markets",
+        "fetch_currencies",
+        "fetch_balance",
+        "fetch_my_trades",
+        "fetch_deposits",
+        "fetch_withdrawals",
+        "fetch_deposits_withdrawals",
+        "fetch_ledger",
+        "fetch_ticker",
+        "fetch_tickers",
+        "fetch_ohlcv",
+        "fetch_time",
+    }
+)

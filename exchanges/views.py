@@ -1,0 +1,164 @@
+"""Thin views of the connect flow; the work is in exchanges.services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_POST
+
+from exchanges import services
+from exchanges.catalog import get_exchange, supported_exchanges, unverifiable_exchanges
+from exchanges.credentials import Credentials
+from exchanges.errors import ExchangeProblem
+from exchanges.forms import ConnectForm, KeyForm, RemoveKeyForm
+from exchanges.scopes import ScopeReport
+from exchanges.selectors import account_of, accounts_of, audit_trail
+
+SECRET_FIELDS = ("api_key", "secret", "password", "uid")
+
+
+@login_required
+def account_list(request: HttpRequest) -> HttpResponse:
+    accounts = list(accounts_of(request.user))
+    for account in accounts:
+        account.rotation_due = services.rotation_due(account)
+    return render(request, "exchanges/account_list.html", {"accounts": accounts})
+
+
+def _exchange_for(request: HttpRequest):
+    exchange_id = request.GET.get("exchange") or request.POST.get("exchange") or ""
+    info = get_exchange(exchange_id) if exchange_id else None
+    return exchange_id, info
+
+
+@login_required
+@sensitive_post_parameters(*SECRET_FIELDS)
+@sensitive_variables("form", "credentials")
+def connect(request: HttpRequest) -> HttpResponse:
+    exchange_id, info = _exchange_for(request)
+    context = {
+        "supported": supported_exchanges(),
+        "unverifiable": unverifiable_exchanges(),
+        "exchange": info,
+        "exchange_id": exchange_id,
+    }
+    if info is None or not info.verifiable:
+        if exchange_id and info is None:
+            context["error"] = "Porthole does not know that exchange."
+        return render(request, "exchanges/connect.html", context)
+    form = ConnectForm(request.POST or None, exchange=info)
+    if request.method == "POST" and form.is_valid():
+        credentials = Credentials(**form.credential_values())
+        try:
+            account = services.connect_account(
+                owner=request.user, exchange_id=info.id,
+                label=form.cleaned_data["label"], credentials=credentials,
+            )
+        except services.KeyRefused as refused:
+            context["refusal"] = refused.reasons
+            context["report"] = refused.report
+        except ExchangeProblem as problem:
+            context["problem"] = problem.message
+        else:
+            messages.success(request, f"{info.name} key verified read-only and connected.")
+            return redirect("exchanges:detail", pk=account.pk)
+        # Never echo anything back: a fresh form keeps only the label.
+        form = ConnectForm(initial={"label": form.cleaned_data["label"]}, exchange=info)
+    context["form"] = form
+    return render(request, "exchanges/connect.html", context)
+
+
+@login_required
+def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    account = account_of(request.user, pk)
+    report = ScopeReport.from_json(account.scope_report) if account.scope_report else None
+    return render(request, "exchanges/account_detail.html", {
+        "account": account,
+        "report": report,
+        "exchange": get_exchange(account.exchange_id),
+        "events": audit_trail(account),
+        "rotation_due": services.rotation_due(account),
+        "remove_form": RemoveKeyForm(),
+    })
+
+
+@login_required
+@require_POST
+def verify(request: HttpRequest, pk: int) -> HttpResponse:
+    account = account_of(request.user, pk)
+    try:
+        outcome = services.verify_account(account, actor=request.user)
+    except ExchangeProblem as problem:
+        messages.error(request, problem.message)
+    else:
+        if outcome.suspended:
+            messages.error(request, outcome.reason)
+        else:
+            messages.success(request, "The key is still read-only.")
+    return redirect("exchanges:detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def enable(request: HttpRequest, pk: int) -> HttpResponse:
+    account = account_of(request.user, pk)
+    if not account.encrypted_credentials:
+        raise Http404
+    try:
+        outcome = services.enable_account(account, actor=request.user)
+    except ExchangeProblem as problem:
+        messages.error(request, problem.message)
+    else:
+        if outcome.suspended:
+            messages.error(request, outcome.reason)
+        else:
+            messages.success(request, "Verified read-only; the account is active again.")
+    return redirect("exchanges:detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def disable(request: HttpRequest, pk: int) -> HttpResponse:
+    account = account_of(request.user, pk)
+    services.disable_account(account, actor=request.user)
+    messages.success(request, "Syncing is off for this account.")
+    return redirect("exchanges:detail", pk=account.pk)
+
+
+@login_required
+@sensitive_post_parameters(*SECRET_FIELDS)
+@sensitive_variables("form", "credentials")
+def replace_key(request: HttpRequest, pk: int) -> HttpResponse:
+    account = account_of(request.user, pk)
+    info = get_exchange(account.exchange_id)
+    form = KeyForm(request.POST or None, exchange=info)
+    context = {"account": account, "exchange": info}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.replace_key(account, Credentials(**form.credential_values()),
+                                 actor=request.user)
+        except services.KeyRefused as refused:
+            context["refusal"] = refused.reasons
+        except ExchangeProblem as problem:
+            context["problem"] = problem.message
+        else:
+            messages.success(request, "New key verified read-only; the old key is gone.")
+            return redirect("exchanges:detail", pk=account.pk)
+        form = KeyForm(exchange=info)
+    context["form"] = form
+    return render(request, "exchanges/replace_key.html", context)
+
+
+@login_required
+@require_POST
+def remove_key(request: HttpRequest, pk: int) -> HttpResponse:
+    account = account_of(request.user, pk)
+    form = RemoveKeyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether to keep the synced history.")
+        return redirect("exchanges:detail", pk=account.pk)
+    keep = form.cleaned_data["keep_data"]
+    services.remove_key(account, keep_data=keep, actor=request.user)
+    messages.success(request, "The key was deleted." + (" Its history is kept." if keep else ""))
+    return redirect("exchanges:detail", pk=account.pk) if keep else redirect("exchanges:list")
