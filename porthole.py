@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Bootstrap Porthole from a fresh clone with nothing but Python 3.11+.
 
-    python3 porthole.py start   # virtualenv, install, migrate, first admin, web + worker + beat
-    python3 porthole.py test    # virtualenv, install with test extras, the whole test suite
+    python3 porthole.py start         # virtualenv, install, migrate, first admin, web+worker+beat
+    python3 porthole.py test          # virtualenv, install with test extras, the whole test suite
+    python3 porthole.py install-test  # only the virtualenv with test extras (CI lints with it)
+
+Arguments after start or test go to `manage.py start` or pytest.
 
 Only the standard library may be used here: this runs before anything is installed.
 """
+
+from __future__ import annotations  # so Python < 3.11 reaches the version check below
 
 import hashlib
 import os
@@ -28,8 +33,9 @@ def say(message: str) -> None:
 
 def ensure_virtualenv(extras: str) -> None:
     """Create the virtualenv and install pinned dependencies when they changed since last time."""
-    if sys.version_info < (3, 11):
-        sys.exit("porthole: Python 3.11 or newer is needed (this is %d.%d)." % sys.version_info[:2])
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs under any python3
+        major, minor = sys.version_info[:2]
+        sys.exit(f"porthole: Python 3.11 or newer is needed (this is {major}.{minor}).")
     if not PYTHON.exists():
         say(f"creating a virtualenv in {VENV}")
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -41,9 +47,19 @@ def ensure_virtualenv(extras: str) -> None:
         return
     say("installing pinned dependencies (first run takes a minute)")
     target = f".[{extras}]" if extras else "."
-    subprocess.run(
-        [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-c", str(ROOT / "requirements" / "constraints.txt"), "-e", target],
+    subprocess.run(  # noqa: S603 - our own virtualenv's pip, fixed arguments
+        [
+            str(PYTHON),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-c",
+            str(ROOT / "requirements" / "constraints.txt"),
+            "-e",
+            target,
+        ],
         cwd=ROOT,
         check=True,
     )
@@ -77,6 +93,10 @@ def main(argv: list[str]) -> int:
     elif command == "test":
         ensure_virtualenv("test")
         args = [str(PYTHON), "-m", "pytest", *argv[2:]]
+    elif command == "install-test":
+        ensure_virtualenv("test")
+        say(f"test virtualenv ready: {PYTHON}")
+        return 0
     else:
         print(__doc__)
         return 2

@@ -31,9 +31,8 @@ def credentials_keys(app_configs, **kwargs) -> list:
     if not settings.CREDENTIALS_KEY_AUTOGENERATE:
         return [
             Error(
-                "CREDENTIALS_KEYS is not set and CREDENTIALS_KEY_AUTOGENERATE is off (its "
-                "default when REDIS_URL is set), so exchange credentials can be neither stored "
-                "nor read.",
+                "CREDENTIALS_KEYS is not set and CREDENTIALS_KEY_AUTOGENERATE is off, so "
+                "exchange credentials can be neither stored nor read.",
                 hint=f"Make a key with {NEW_KEY_COMMAND} and put it in CREDENTIALS_KEYS "
                 "(or in a file named by CREDENTIALS_KEYS_FILE), the same for every container.",
                 id="exchanges.E002",

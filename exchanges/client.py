@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -20,7 +21,7 @@ import ccxt
 from ccxt.base.types import Entry
 from django.conf import settings
 
-from exchanges import errors
+from exchanges import errors, ratelimit
 from exchanges.credentials import Credentials
 from exchanges.endpoints import READ_METHODS, allowed_endpoints
 
@@ -62,6 +63,7 @@ class _ReadOnlyGuard:
     """Mixed in front of a ccxt exchange class: only allow-listed endpoints reach the network."""
 
     porthole_allowed: frozenset[str] = frozenset()
+    porthole_requests = 0  # requests sent, for sync runs and benchmarks
     _porthole_in_request = False
 
     def fetch2(self, path, api=None, method="GET", params=None, config=None):  # noqa: D102
@@ -70,6 +72,9 @@ class _ReadOnlyGuard:
         if name is None or name not in self.porthole_allowed:
             logger.warning("refused a non-allow-listed call %s on %s", name or path, self.id)
             raise errors.ForbiddenCall()
+        if settings.RATE_BUDGETS_ENABLED:
+            ratelimit.acquire(self.id)
+        self.porthole_requests += 1
         self._porthole_in_request = True
         try:
             return super().fetch2(path, api, method, params or {}, config or {})
@@ -98,6 +103,13 @@ def localize_urls(node: Any, base_url: str) -> Any:
     return node
 
 
+@dataclass(frozen=True)
+class Market:
+    symbol: str
+    base: str
+    quote: str
+
+
 class ExchangeClient:
     """An open connection to one exchange with one key; use it as a context manager."""
 
@@ -107,11 +119,13 @@ class ExchangeClient:
         self.exchange_id = exchange_id
         self.public_key = credentials.api_key if credentials else ""
         config: dict[str, Any] = {
-            "enableRateLimit": True,
+            "enableRateLimit": settings.CCXT_RATE_LIMIT,
             "timeout": settings.CCXT_TIMEOUT_MS,
             **(credentials.to_ccxt_config() if credentials else {}),
         }
         exchange = _guarded_class(exchange_id)(config)
+        # Amounts stay the exchange's own strings, to become Decimal without passing float.
+        exchange.number = str
         exchange.porthole_allowed = allowed_endpoints(exchange_id)
         override = settings.CCXT_URL_OVERRIDES.get(exchange_id)
         if override:
@@ -155,6 +169,24 @@ class ExchangeClient:
         return bool(test(self._exchange.secret or ""))
 
     @property
+    def request_count(self) -> int:
+        """Return how many requests this client has sent."""
+        return self._exchange.porthole_requests
+
+    def set_options(self, options: dict) -> None:
+        """Merge ccxt options (e.g. which market types to load) for this exchange."""
+        self._exchange.options = self._exchange.deep_extend(self._exchange.options, options)
+
+    def spot_markets(self) -> list["Market"]:
+        """Return the exchange's spot markets (loading them once)."""
+        markets = self.read("load_markets")
+        return [
+            Market(m["symbol"], m["base"], m["quote"])
+            for m in markets.values()
+            if m.get("spot") and m.get("base") and m.get("quote")
+        ]
+
+    @property
     def last_response_headers(self) -> dict:
         return dict(self._exchange.last_response_headers or {})
 
@@ -182,7 +214,10 @@ def translate_errors(client: ExchangeClient) -> Iterator[None]:
         raise
     except (ccxt.RateLimitExceeded, ccxt.DDoSProtection) as exc:
         logger.info("%s: rate limited (%s)", client.exchange_id, exc.__class__.__name__)
-        raise errors.RateLimited(retry_after=_retry_after(client)) from None
+        retry_after = _retry_after(client)
+        # Every worker stops asking this exchange, not just this task (a 418 is a ban).
+        ratelimit.pause(client.exchange_id, retry_after)
+        raise errors.RateLimited(retry_after=retry_after) from None
     except ccxt.RequestTimeout:
         raise errors.ExchangeUnreachable(
             "The exchange did not answer in time. Try again in a few minutes."

@@ -128,9 +128,8 @@ def _multi_fernet() -> MultiFernet:
     if not keys:
         if not settings.CREDENTIALS_KEY_AUTOGENERATE:
             raise ConfigError(
-                "CREDENTIALS_KEYS is not set and CREDENTIALS_KEY_AUTOGENERATE is off (its "
-                "default when REDIS_URL is set): make a key with "
-                f"{NEW_KEY_COMMAND} and put it in CREDENTIALS_KEYS."
+                "CREDENTIALS_KEYS is not set and CREDENTIALS_KEY_AUTOGENERATE is off: "
+                f"make a key with {NEW_KEY_COMMAND} and put it in CREDENTIALS_KEYS."
             )
         keys = _generated_keys()
         source = f"{generated_key_path()} (used because CREDENTIALS_KEYS is not set)"

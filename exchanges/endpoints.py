@@ -25,7 +25,18 @@ SCOPE_ENDPOINTS: dict[str, frozenset[str]] = {
 }
 
 # Endpoints the sync uses (balances, trades, transfers, markets), added by the sync engine.
-SYNC_ENDPOINTS: dict[str, frozenset[str]] = {}
+SYNC_ENDPOINTS: dict[str, frozenset[str]] = {
+    "binance": frozenset(
+        {
+            "publicGetExchangeInfo",  # spot markets
+            "privateGetAccount",  # spot balances
+            "sapiPostAssetGetFundingAsset",  # funding balances: a query sent as POST
+            "privateGetMyTrades",
+            "sapiGetCapitalDepositHisrec",
+            "sapiGetCapitalWithdrawHistory",
+        }
+    ),
+}
 
 
 def allowed_endpoints(exchange_id: str) -> frozenset[str]:

@@ -16,8 +16,10 @@ class WriteOnlyInput(forms.PasswordInput):
     """A password input that never renders a value, even after a failed submit."""
 
     def __init__(self, attrs: dict | None = None):
-        super().__init__(attrs={"autocomplete": "off", "spellcheck": "false", **(attrs or {})},
-                         render_value=False)
+        super().__init__(
+            attrs={"autocomplete": "off", "spellcheck": "false", **(attrs or {})},
+            render_value=False,
+        )
 
 
 class KeyForm(forms.Form):

@@ -44,6 +44,11 @@ class ExchangeAccount(models.Model):
     last_verified_at = models.DateTimeField(null=True, blank=True)
     sync_interval = models.DurationField(default=timedelta(minutes=60))
     sync_enabled = models.BooleanField(default=True)
+    # When the dispatcher next queues a sync (interval plus jitter), and the claim that keeps
+    # two workers from syncing one account at once; an expired claim is free to take.
+    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    sync_claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -151,3 +156,27 @@ class AuditEvent(models.Model):
             message=message,
             details=details or {},
         )
+
+
+# The sync engine's models live beside their code; importing them here registers them.
+from exchanges.sync.models import (  # noqa: E402
+    Balance,
+    BalanceSnapshot,
+    SyncCursor,
+    SyncRun,
+    TrackedMarket,
+    Trade,
+    Transfer,
+)
+
+__all__ = [
+    "AuditEvent",
+    "Balance",
+    "BalanceSnapshot",
+    "ExchangeAccount",
+    "SyncCursor",
+    "SyncRun",
+    "TrackedMarket",
+    "Trade",
+    "Transfer",
+]

@@ -95,8 +95,13 @@ def _verified_report(info: ExchangeInfo, credentials: Credentials) -> ScopeRepor
 
 
 def _audit_refusal(
-    owner: Any, info_id: str, label: str, credentials: Credentials, reasons: list[str],
-    actor: Any, account: ExchangeAccount | None = None,
+    owner: Any,
+    info_id: str,
+    label: str,
+    credentials: Credentials,
+    reasons: list[str],
+    actor: Any,
+    account: ExchangeAccount | None = None,
 ) -> None:
     subject = account or ExchangeAccount(
         owner=owner, exchange_id=info_id, label=label, key_fingerprint=credentials.fingerprint
@@ -139,14 +144,18 @@ def connect_account(
         with transaction.atomic():
             account.save()
             AuditEvent.record(
-                account, AuditEvent.Kind.ADDED, "Key added after its scope was verified "
-                "read-only.", actor=actor, details={"summary": report.summary()},
+                account,
+                AuditEvent.Kind.ADDED,
+                "Key added after its scope was verified read-only.",
+                actor=actor,
+                details={"summary": report.summary()},
             )
     except IntegrityError:
         # Connected by someone else between the check above and this save.
         raise KeyRefused([f"This {info.name} key is already connected to Porthole."]) from None
-    logger.info("account %s connected (%s, key %s)", account.pk, exchange_id,
-                account.key_fingerprint)
+    logger.info(
+        "account %s connected (%s, key %s)", account.pk, exchange_id, account.key_fingerprint
+    )
     return account
 
 
@@ -173,8 +182,10 @@ def verify_account(account: ExchangeAccount, *, actor: Any = None) -> Verificati
     try:
         credentials = load_credentials(account)
     except CredentialsUnreadable:
-        reason = ("The stored key cannot be decrypted with the configured CREDENTIALS_KEYS; "
-                  "replace the key or restore the encryption key.")
+        reason = (
+            "The stored key cannot be decrypted with the configured CREDENTIALS_KEYS; "
+            "replace the key or restore the encryption key."
+        )
         suspend_account(account, reason, actor=actor)
         return Verification(None, suspended=True, reason=reason)
     try:
@@ -189,11 +200,19 @@ def verify_account(account: ExchangeAccount, *, actor: Any = None) -> Verificati
     _apply_report(account, report, now)
     reasons = _acceptance_problems(report)
     with transaction.atomic():
-        account.save(update_fields=["scope_report", "ip_restricted", "key_expires_at",
-                                    "last_verified_at", "updated_at"])
+        account.save(
+            update_fields=[
+                "scope_report",
+                "ip_restricted",
+                "key_expires_at",
+                "last_verified_at",
+                "updated_at",
+            ]
+        )
         if not reasons:
-            AuditEvent.record(account, AuditEvent.Kind.VERIFIED, "Key verified read-only.",
-                              actor=actor)
+            AuditEvent.record(
+                account, AuditEvent.Kind.VERIFIED, "Key verified read-only.", actor=actor
+            )
     if reasons:
         reason = "The key is no longer read-only: " + " ".join(reasons)
         suspend_account(account, reason, actor=actor)
@@ -211,8 +230,9 @@ def enable_account(account: ExchangeAccount, *, actor: Any = None) -> Verificati
     account.suspended_at = None
     with transaction.atomic():
         account.save(update_fields=["status", "status_reason", "suspended_at", "updated_at"])
-        AuditEvent.record(account, AuditEvent.Kind.ENABLED, "Account enabled after "
-                          "verification.", actor=actor)
+        AuditEvent.record(
+            account, AuditEvent.Kind.ENABLED, "Account enabled after verification.", actor=actor
+        )
     return outcome
 
 
@@ -244,8 +264,15 @@ def replace_key(
     try:
         report = _verified_report(info, credentials)
     except KeyRefused as refused:
-        _audit_refusal(account.owner, account.exchange_id, account.label, credentials,
-                       refused.reasons, actor, account=account)
+        _audit_refusal(
+            account.owner,
+            account.exchange_id,
+            account.label,
+            credentials,
+            refused.reasons,
+            actor,
+            account=account,
+        )
         raise
     old_fingerprint = account.key_fingerprint
     with transaction.atomic():
@@ -257,7 +284,8 @@ def replace_key(
         locked.suspended_at = None
         locked.save()
         AuditEvent.record(
-            locked, AuditEvent.Kind.REPLACED,
+            locked,
+            AuditEvent.Kind.REPLACED,
             f"Key {old_fingerprint} replaced by {locked.key_fingerprint} after verification.",
             actor=actor,
         )
@@ -268,7 +296,8 @@ def remove_key(account: ExchangeAccount, *, keep_data: bool, actor: Any = None) 
     """Delete the stored credentials at once; keep the account's synced data if asked to."""
     with transaction.atomic():
         AuditEvent.record(
-            account, AuditEvent.Kind.REMOVED,
+            account,
+            AuditEvent.Kind.REMOVED,
             "Key removed; synced data kept." if keep_data else "Key and synced data removed.",
             actor=actor,
         )

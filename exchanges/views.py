@@ -52,8 +52,10 @@ def connect(request: HttpRequest) -> HttpResponse:
         credentials = Credentials(**form.credential_values())
         try:
             account = services.connect_account(
-                owner=request.user, exchange_id=info.id,
-                label=form.cleaned_data["label"], credentials=credentials,
+                owner=request.user,
+                exchange_id=info.id,
+                label=form.cleaned_data["label"],
+                credentials=credentials,
             )
         except services.KeyRefused as refused:
             context["refusal"] = refused.reasons
@@ -73,14 +75,18 @@ def connect(request: HttpRequest) -> HttpResponse:
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = account_of(request.user, pk)
     report = ScopeReport.from_json(account.scope_report) if account.scope_report else None
-    return render(request, "exchanges/account_detail.html", {
-        "account": account,
-        "report": report,
-        "exchange": get_exchange(account.exchange_id),
-        "events": audit_trail(account),
-        "rotation_due": services.rotation_due(account),
-        "remove_form": RemoveKeyForm(),
-    })
+    return render(
+        request,
+        "exchanges/account_detail.html",
+        {
+            "account": account,
+            "report": report,
+            "exchange": get_exchange(account.exchange_id),
+            "events": audit_trail(account),
+            "rotation_due": services.rotation_due(account),
+            "remove_form": RemoveKeyForm(),
+        },
+    )
 
 
 @login_required
@@ -136,8 +142,9 @@ def replace_key(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"account": account, "exchange": info}
     if request.method == "POST" and form.is_valid():
         try:
-            services.replace_key(account, Credentials(**form.credential_values()),
-                                 actor=request.user)
+            services.replace_key(
+                account, Credentials(**form.credential_values()), actor=request.user
+            )
         except services.KeyRefused as refused:
             context["refusal"] = refused.reasons
         except ExchangeProblem as problem:

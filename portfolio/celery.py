@@ -2,6 +2,7 @@
 
 import os
 from datetime import timedelta
+
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings")
@@ -35,6 +36,12 @@ def beat_schedule() -> dict:
             "schedule": heartbeat,
             "options": {"expires": heartbeat.total_seconds() * 0.9},
         },
+        # Each account's own interval decides; this only looks for accounts that are due.
+        "dispatch-due-syncs": {
+            "task": "exchanges.tasks.dispatch_due_syncs",
+            "schedule": settings.SYNC_DISPATCH_INTERVAL,
+            "options": {"expires": settings.SYNC_DISPATCH_INTERVAL.total_seconds() * 0.9},
+        },
         # Besides the check before every sync: a key that gained scope is caught within a day.
         "verify-keys-daily": {
             "task": "exchanges.tasks.verify_all_accounts",
@@ -47,4 +54,3 @@ def beat_schedule() -> dict:
 @app.on_after_finalize.connect
 def _install_beat_schedule(sender: Celery, **kwargs) -> None:
     sender.conf.beat_schedule = beat_schedule()
-

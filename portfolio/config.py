@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-
 # Seconds PostgreSQL may take to accept a connection (override with ?connect_timeout=N).
 DATABASE_CONNECT_TIMEOUT = 10
 

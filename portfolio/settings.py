@@ -141,6 +141,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS and env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Preloading is a commitment for the whole domain and its subdomains, which a self-hoster
+# makes on purpose (SECURE_HSTS_PRELOAD=true), not a default Porthole can make for them.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 if env.bool("BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -163,6 +166,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 )
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 HEARTBEAT_INTERVAL = timedelta(seconds=env.int("HEARTBEAT_INTERVAL_SECONDS", default=60))
+# How often the scheduler looks for accounts whose sync is due.
+SYNC_DISPATCH_INTERVAL = timedelta(seconds=env.int("SYNC_DISPATCH_INTERVAL_SECONDS", default=60))
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
@@ -189,6 +194,10 @@ ADMIN_EMAIL = env("ADMIN_EMAIL", default="")
 # of every URL ccxt uses for that exchange. Read from the environment only, never from a user.
 CCXT_URL_OVERRIDES = env.json("CCXT_URL_OVERRIDES", default={})
 CCXT_TIMEOUT_MS = env.int("CCXT_TIMEOUT_MS", default=15000)
+# ccxt's own per-client throttle (keep it on; the test suite turns it off for speed).
+CCXT_RATE_LIMIT = env.bool("CCXT_RATE_LIMIT", default=True)
+# The per-exchange request budget shared by all workers (exchanges/ratelimit.py).
+RATE_BUDGETS_ENABLED = env.bool("RATE_BUDGETS_ENABLED", default=True)
 
 # Refuse keys the exchange does not report as bound to IP addresses (where it reports it).
 REQUIRE_IP_RESTRICTION = env.bool("REQUIRE_IP_RESTRICTION", default=False)
@@ -205,10 +214,10 @@ except OSError as exc:
 
 # --- Exchange credentials and error reports (exchanges/encryption.py) -----------------------
 # Fernet keys, comma- or newline-separated: the first encrypts, all decrypt (key rotation).
-# CREDENTIALS_KEYS_FILE names a file holding them instead. Unset, the embedded shape generates
-# a key on first use into DATA_DIR/credentials.key, beside the database. The served shape does
-# not by default: its web and worker containers need the same key, and may not share DATA_DIR.
+# CREDENTIALS_KEYS_FILE names a file holding them instead. Unset, a key is generated on first
+# use into DATA_DIR/credentials.key, beside the database, so every process must share DATA_DIR;
+# CREDENTIALS_KEY_AUTOGENERATE=false forbids that where the key must be kept elsewhere.
 CREDENTIALS_KEYS = env_value("CREDENTIALS_KEYS", default="")
-CREDENTIALS_KEY_AUTOGENERATE = env.bool("CREDENTIALS_KEY_AUTOGENERATE", default=not REDIS_URL)
+CREDENTIALS_KEY_AUTOGENERATE = env.bool("CREDENTIALS_KEY_AUTOGENERATE", default=True)
 # Hides URLs, DSNs and key lists too, and secret-named variables and POST fields.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portfolio.error_reports.SecretSafeExceptionReporterFilter"

@@ -29,10 +29,35 @@ def fake_exchange(settings):
 
     server = FakeExchangeServer().start()
     ids = [
-        "binance", "coinbase", "kraken", "okx", "bybit", "kucoin", "bitget", "gate", "htx",
-        "gemini", "bitfinex", "woo", "bingx", "mexc", "bitstamp", "cryptocom", "binanceus",
+        "binance",
+        "coinbase",
+        "kraken",
+        "okx",
+        "bybit",
+        "kucoin",
+        "bitget",
+        "gate",
+        "htx",
+        "gemini",
+        "bitfinex",
+        "woo",
+        "bingx",
+        "mexc",
+        "bitstamp",
+        "cryptocom",
+        "binanceus",
     ]
     settings.CCXT_URL_OVERRIDES = {i: server.base_url for i in ids if is_known_exchange(i)}
     settings.CCXT_TIMEOUT_MS = 2000
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_request_budgets():
+    """Give each test its own in-process request budget (pauses must not leak between tests)."""
+    from exchanges import ratelimit
+
+    ratelimit._counter.cache_clear()
+    yield
+    ratelimit._counter.cache_clear()

@@ -25,11 +25,24 @@ WRITE_METHODS = [
 def _market(base: str, quote: str, swap: bool = False) -> dict:
     settle = quote if swap else None
     return {
-        "id": base + quote, "symbol": f"{base}/{quote}" + (f":{settle}" if swap else ""),
-        "base": base, "quote": quote, "settle": settle, "baseId": base, "quoteId": quote,
-        "settleId": settle, "type": "swap" if swap else "spot", "spot": not swap,
-        "margin": not swap, "swap": swap, "future": False, "option": False, "contract": swap,
-        "linear": True if swap else None, "inverse": False if swap else None, "active": True,
+        "id": base + quote,
+        "symbol": f"{base}/{quote}" + (f":{settle}" if swap else ""),
+        "base": base,
+        "quote": quote,
+        "settle": settle,
+        "baseId": base,
+        "quoteId": quote,
+        "settleId": settle,
+        "type": "swap" if swap else "spot",
+        "spot": not swap,
+        "margin": not swap,
+        "swap": swap,
+        "future": False,
+        "option": False,
+        "contract": swap,
+        "linear": True if swap else None,
+        "inverse": False if swap else None,
+        "active": True,
         "contractSize": 1 if swap else None,
         "precision": {"amount": 0.00001, "price": 0.01},
         "limits": {k: {"min": None, "max": None} for k in ("amount", "price", "cost")},
@@ -38,8 +51,7 @@ def _market(base: str, quote: str, swap: bool = False) -> dict:
 
 
 def _currency(code: str) -> dict:
-    return {"id": code, "code": code, "precision": 1e-8, "networks": {}, "info": {},
-            "active": True}
+    return {"id": code, "code": code, "precision": 1e-8, "networks": {}, "info": {}, "active": True}
 
 
 @pytest.mark.parametrize(("method", "args"), WRITE_METHODS)
@@ -51,8 +63,14 @@ def test_a_unified_write_method_is_refused_without_a_request(fake_exchange, meth
 
 @pytest.mark.parametrize(
     "endpoint",
-    ["privatePostOrder", "sapiPostCapitalWithdrawApply", "sapiPostAssetTransfer",
-     "sapiPostMarginLoan", "fapiPrivatePostLeverage", "privateDeleteOrder"],
+    [
+        "privatePostOrder",
+        "sapiPostCapitalWithdrawApply",
+        "sapiPostAssetTransfer",
+        "sapiPostMarginLoan",
+        "fapiPrivatePostLeverage",
+        "privateDeleteOrder",
+    ],
 )
 def test_an_implicit_write_endpoint_is_refused_without_a_request(fake_exchange, endpoint):
     with ExchangeClient("binance", KEY) as client, pytest.raises(errors.ForbiddenCall):
@@ -115,3 +133,23 @@ def test_without_an_override_ccxt_keeps_the_real_urls(settings):
     settings.CCXT_URL_OVERRIDES = {}
     client = ExchangeClient("binance", KEY)
     assert client._exchange.urls["api"]["sapi"].startswith("https://api.binance.com")
+
+
+def test_ccxt_throttling_and_the_shared_budget_are_on_unless_turned_off(monkeypatch):
+    import subprocess
+    import sys
+
+    env = {
+        k: v
+        for k, v in __import__("os").environ.items()
+        if k not in ("CCXT_RATE_LIMIT", "RATE_BUDGETS_ENABLED")
+    }
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portfolio.settings'; "
+        "django.setup(); from django.conf import settings as s; "
+        "print(s.CCXT_RATE_LIMIT, s.RATE_BUDGETS_ENABLED)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["True", "True"]

@@ -25,8 +25,13 @@ def logged_in(client, ana):
 
 
 def post_key(client, **extra):
-    data = {"exchange": "binance", "label": "Main", "api_key": CANARY_KEY,
-            "secret": CANARY_SECRET, **extra}
+    data = {
+        "exchange": "binance",
+        "label": "Main",
+        "api_key": CANARY_KEY,
+        "secret": CANARY_SECRET,
+        **extra,
+    }
     return client.post(reverse("exchanges:connect") + "?exchange=binance", data, follow=True)
 
 
@@ -111,8 +116,10 @@ def test_an_unverifiable_exchange_is_refused_with_the_reason(logged_in, fake_exc
     assert "offers no way to ask what an API key may do" in html
     assert "CSV" in html
     assert 'name="secret"' not in html
-    logged_in.post(reverse("exchanges:connect") + "?exchange=bitstamp",
-                   {"exchange": "bitstamp", "label": "x", "api_key": "k", "secret": "s"})
+    logged_in.post(
+        reverse("exchanges:connect") + "?exchange=bitstamp",
+        {"exchange": "bitstamp", "label": "x", "api_key": "k", "secret": "s"},
+    )
     assert ExchangeAccount.objects.count() == 0
     assert fake_exchange.requests == []
 

@@ -55,8 +55,9 @@ def test_an_unknown_flag_is_refused(fake_exchange):
 
 
 def test_a_key_without_read_is_refused(fake_exchange):
-    fake.serve_permissions(fake_exchange, fake.permissions({"enableReading": False,
-                                                            "enableFixReadOnly": False}))
+    fake.serve_permissions(
+        fake_exchange, fake.permissions({"enableReading": False, "enableFixReadOnly": False})
+    )
     assert not inspect_key("binance", KEY).read_only
 
 

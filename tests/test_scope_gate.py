@@ -20,6 +20,7 @@ def test_a_read_only_key_is_accepted(fake_exchange):
     assert report.ip_restricted is True
     assert report.ip_allowlist == ["203.0.113.7"]
     assert report.raw["name"] == "porthole"  # the other key's row is not this key's report
+    assert "c5dcfbf1f3a7" not in str(report.to_json())
     request = fake_exchange.requests_to(fake.PERMISSIONS_PATH)[0]
     assert request.method == "GET"
     assert request.headers["key"] == KEY.api_key

@@ -98,8 +98,9 @@ def test_an_expiring_key_reports_its_expiry(fake_exchange):
 
 def test_a_refusal_code_is_unverifiable(fake_exchange):
     # e.g. a sub-account key: HTX answers this endpoint for main-account keys only.
-    fake.serve_permissions(fake_exchange, {"code": 2002, "message": "invalid field value",
-                                           "data": None})
+    fake.serve_permissions(
+        fake_exchange, {"code": 2002, "message": "invalid field value", "data": None}
+    )
     with pytest.raises(errors.Unverifiable) as caught:
         inspect_key("htx", KEY)
     assert "main account" in caught.value.message

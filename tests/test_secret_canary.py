@@ -47,9 +47,18 @@ def test_a_canary_secret_never_leaves_the_encrypted_column(
 
     connect_url = reverse("exchanges:connect") + "?exchange=binance"
     pages.append(client.get(connect_url))
-    pages.append(client.post(connect_url, {"exchange": "binance", "label": "Main",
-                                           "api_key": CANARY_KEY, "secret": CANARY_SECRET},
-                             follow=True))
+    pages.append(
+        client.post(
+            connect_url,
+            {
+                "exchange": "binance",
+                "label": "Main",
+                "api_key": CANARY_KEY,
+                "secret": CANARY_SECRET,
+            },
+            follow=True,
+        )
+    )
     account = ExchangeAccount.objects.get()
     detail = reverse("exchanges:detail", args=[account.pk])
     pages.append(client.post(reverse("exchanges:verify", args=[account.pk]), follow=True))
@@ -70,22 +79,28 @@ def test_a_canary_secret_never_leaves_the_encrypted_column(
     fake.serve_permissions(fake_exchange, fake.permissions())
     replace = reverse("exchanges:replace_key", args=[account.pk])
     pages.append(client.get(replace))
-    pages.append(client.post(replace, {"api_key": CANARY_KEY + "2", "secret": CANARY_SECRET_2},
-                             follow=True))
+    pages.append(
+        client.post(replace, {"api_key": CANARY_KEY + "2", "secret": CANARY_SECRET_2}, follow=True)
+    )
     account.refresh_from_db()
     assert account.status == ExchangeAccount.Status.ACTIVE
     pages.append(client.get(detail))
 
     # Every admin page about the account and its audit trail.
     pages.append(admin_client.get(reverse("admin:exchanges_exchangeaccount_changelist")))
-    pages.append(admin_client.get(
-        reverse("admin:exchanges_exchangeaccount_change", args=[account.pk])))
-    pages.append(admin_client.get(
-        reverse("admin:exchanges_exchangeaccount_history", args=[account.pk])))
+    pages.append(
+        admin_client.get(reverse("admin:exchanges_exchangeaccount_change", args=[account.pk]))
+    )
+    pages.append(
+        admin_client.get(reverse("admin:exchanges_exchangeaccount_history", args=[account.pk]))
+    )
     pages.append(admin_client.get(reverse("admin:exchanges_auditevent_changelist")))
 
-    pages.append(client.post(reverse("exchanges:remove_key", args=[account.pk]),
-                             {"keep_data": "1"}, follow=True))
+    pages.append(
+        client.post(
+            reverse("exchanges:remove_key", args=[account.pk]), {"keep_data": "1"}, follow=True
+        )
+    )
 
     for response in pages:
         assert response.status_code == 200, response.request["PATH_INFO"]
@@ -113,9 +128,10 @@ def test_an_error_report_during_connect_hides_the_posted_secret(
         raise RuntimeError("unexpected")
 
     monkeypatch.setattr("exchanges.services.inspect_key", explode)
-    response = client.post(reverse("exchanges:connect") + "?exchange=binance",
-                           {"exchange": "binance", "label": "Main", "api_key": CANARY_KEY,
-                            "secret": CANARY_SECRET})
+    response = client.post(
+        reverse("exchanges:connect") + "?exchange=binance",
+        {"exchange": "binance", "label": "Main", "api_key": CANARY_KEY, "secret": CANARY_SECRET},
+    )
     assert response.status_code == 500
     html = response.content.decode()
     assert "RuntimeError" in html

@@ -41,10 +41,6 @@ def inspector(exchange_id: str) -> ModuleType:
     return import_module(f"exchanges.scopes.{INSPECTORS[exchange_id]}")
 
 
-import os as _os  # TEMP
-INSPECTORS = {k: v for k, v in INSPECTORS.items() if _os.path.exists(_os.path.join(_os.path.dirname(__file__), v + ".py"))}  # TEMP
-
-
 def inspect_key(exchange_id: str, credentials: Credentials) -> ScopeReport:
     """Return what the exchange says the key may do; raise an ExchangeProblem if it can't say."""
     if not has_inspector(exchange_id):
@@ -58,4 +54,12 @@ def inspect_key(exchange_id: str, credentials: Credentials) -> ScopeReport:
         return module.inspect(client)
 
 
-__all__ = ["INSPECTORS", "Permission", "Scope", "ScopeReport", "has_inspector", "inspect_key", "inspector"]
+__all__ = [
+    "INSPECTORS",
+    "Permission",
+    "Scope",
+    "ScopeReport",
+    "has_inspector",
+    "inspect_key",
+    "inspector",
+]

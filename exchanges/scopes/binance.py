@@ -34,7 +34,9 @@ FLAGS = {
         "Margin loan, repay and transfer is enabled",
         f"{_EDIT} “Enable Margin Loan, Repay & Transfer”",
     ),
-    "enableFutures": FlagRule(Scope.TRADE, "Futures trading is enabled", f"{_EDIT} “Enable Futures”"),
+    "enableFutures": FlagRule(
+        Scope.TRADE, "Futures trading is enabled", f"{_EDIT} “Enable Futures”"
+    ),
     "enableVanillaOptions": FlagRule(
         Scope.TRADE, "European options trading is enabled", f"{_EDIT} “Enable European Options”"
     ),
@@ -90,7 +92,9 @@ def classify(answer: object, api_key: str = "") -> ScopeReport:
     expiry = data.get("tradingAuthorityExpirationTime")
     notes = []
     if expiry:
-        notes.append("Spot trading was enabled on this key at some point (it has a trading expiry).")
+        notes.append(
+            "Spot trading was enabled on this key at some point (it has a trading expiry)."
+        )
     return ScopeReport(
         exchange_id="binance",
         granted=granted,

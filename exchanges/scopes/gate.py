@@ -9,6 +9,7 @@ any other writable module is a trade, and a module Porthole does not know is unk
 """
 
 from exchanges.client import ExchangeClient
+from exchanges.credentials import fingerprint
 from exchanges.errors import KeyPermissionDenied, MalformedAnswer, Unverifiable
 from exchanges.keyhelp import KeyHelp
 from exchanges.scopes.parsing import key_mismatch, require_dict, require_field, require_list
@@ -60,7 +61,9 @@ def _write_rule(name: str) -> FlagRule:
             Scope.TRANSFER, "Withdrawals and transfers are enabled (Wallet: Read and Write)", fix
         )
     if name == "account":
-        return FlagRule(Scope.TRADE, "Account settings can be changed (Account: Read and Write)", fix)
+        return FlagRule(
+            Scope.TRADE, "Account settings can be changed (Account: Read and Write)", fix
+        )
     return FlagRule(Scope.TRADE, f"Trading is enabled ({label}: Read and Write)", fix)
 
 
@@ -139,7 +142,8 @@ def classify(answer: object, api_key: str = "") -> ScopeReport:
     return ScopeReport(
         exchange_id="gate",
         granted=granted,
-        raw=dict(row),
+        # Even masked, the key's prefix is more of it than Porthole shows anywhere else.
+        raw={**row, "key": fingerprint(api_key)} if isinstance(row.get("key"), str) else dict(row),
         ip_restricted=bool(ips) if ips is not None else None,
         ip_allowlist=list(ips or []),
         notes=notes,

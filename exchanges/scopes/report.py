@@ -94,8 +94,9 @@ class ScopeReport:
 
     def refusal_reasons(self) -> list[str]:
         """Return one plain sentence per reason the key is refused (empty when read-only)."""
-        reasons = [f"{p.description}: {p.fix}." if p.fix else f"{p.description}." for p in
-                   self.problems]
+        reasons = [
+            f"{p.description}: {p.fix}." if p.fix else f"{p.description}." for p in self.problems
+        ]
         if not self.can_read:
             reasons.append("The key has no read permission, so Porthole could not use it.")
         return reasons
@@ -122,8 +123,7 @@ class ScopeReport:
             "read_only": self.read_only,
             "summary": self.summary(),
             "granted": [
-                {"flag": p.flag, "scope": p.scope.value, "description": p.description,
-                 "fix": p.fix}
+                {"flag": p.flag, "scope": p.scope.value, "description": p.description, "fix": p.fix}
                 for p in self.granted
             ],
             "raw": self.raw,

@@ -42,8 +42,21 @@ READ_ONLY = [_row("c5dcfbf1f3a7*****", "porthole", READ_ONLY_PERMS, ["203.0.113.
 
 # Every module Gate documents; writable wallet moves funds, any other writable module trades.
 TRADE_FLAGS = [
-    "spot", "futures", "delivery", "earn", "custody", "options", "account", "loan", "margin",
-    "unified", "copy", "pilot", "otc", "alpha", "crossx",
+    "spot",
+    "futures",
+    "delivery",
+    "earn",
+    "custody",
+    "options",
+    "account",
+    "loan",
+    "margin",
+    "unified",
+    "copy",
+    "pilot",
+    "otc",
+    "alpha",
+    "crossx",
 ]
 TRANSFER_FLAGS = ["wallet"]
 
@@ -67,12 +80,20 @@ def serve_permissions(server: FakeExchangeServer, answer: object) -> None:
 
 
 def serve_auth_error(server: FakeExchangeServer) -> None:
-    server.route("GET", PERMISSIONS_PATH,
-                 Reply({"label": "INVALID_KEY", "message": "Invalid key provided"}, 401))
+    server.route(
+        "GET",
+        PERMISSIONS_PATH,
+        Reply({"label": "INVALID_KEY", "message": "Invalid key provided"}, 401),
+    )
 
 
 def serve_forbidden(server: FakeExchangeServer) -> None:
     """The answer for a key without the Account permission."""
-    server.route("GET", PERMISSIONS_PATH,
-                 Reply({"label": "FORBIDDEN",
-                        "message": "Request API key does not have account permission"}, 403))
+    server.route(
+        "GET",
+        PERMISSIONS_PATH,
+        Reply(
+            {"label": "FORBIDDEN", "message": "Request API key does not have account permission"},
+            403,
+        ),
+    )

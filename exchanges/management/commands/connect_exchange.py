@@ -56,9 +56,13 @@ class Command(BaseCommand):
                 self.stderr.write(f"  - {reason}")
             sys.exit(EXIT_REFUSED)
         except ExchangeProblem as problem:
-            self._fail(EXIT_ERROR, f"Could not check the key; nothing was stored. {problem.message}")
+            self._fail(
+                EXIT_ERROR, f"Could not check the key; nothing was stored. {problem.message}"
+            )
         self.stdout.write(str(account.pk))
-        self.stderr.write(f"Connected {info.name} account {label!r} (key {account.key_fingerprint}).")
+        self.stderr.write(
+            f"Connected {info.name} account {label!r} (key {account.key_fingerprint})."
+        )
 
     def _read_secret(self, name: str, info) -> str:
         value = os.environ.get(ENV_NAMES[name], "")
@@ -74,5 +78,3 @@ class Command(BaseCommand):
     def _fail(self, code: int, message: str) -> None:
         self.stderr.write(message)
         sys.exit(code)
-
-

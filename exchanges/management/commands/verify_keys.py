@@ -17,8 +17,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, accounts: list[int] | None, **options) -> None:
         queryset = ExchangeAccount.objects.exclude(encrypted_credentials="")
-        queryset = queryset.filter(pk__in=accounts) if accounts else queryset.filter(
-            status=ExchangeAccount.Status.ACTIVE
+        queryset = (
+            queryset.filter(pk__in=accounts)
+            if accounts
+            else queryset.filter(status=ExchangeAccount.Status.ACTIVE)
         )
         failed = 0
         for account in queryset.order_by("pk"):

@@ -1,0 +1,195 @@
+"""One sync of one account: claim it, re-verify the key, then balances and every history stream.
+
+The task, the `sync_accounts` command and "sync now" all come here. Each page is stored with its
+cursor in one transaction, so a crash loses nothing and the next run resumes where this one
+stopped.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from exchanges import errors, services
+from exchanges.accounts import load_credentials
+from exchanges.client import ExchangeClient
+from exchanges.encryption import CredentialsUnreadable
+from exchanges.models import ExchangeAccount
+from exchanges.sync import store
+from exchanges.sync.models import SyncRun
+from exchanges.sync.profiles import Profile, profile_for
+from exchanges.sync.records import balances_from_ccxt
+from exchanges.sync.streams import Stream
+
+logger = logging.getLogger(__name__)
+
+# A claim outlives the task's hard time limit, so a crashed worker's claim lapses by itself.
+CLAIM_TTL = timedelta(minutes=35)
+
+Progress = Callable[[str, int, int], None]
+
+
+class SyncInProgress(Exception):
+    """Another worker holds this account's claim."""
+
+
+@dataclass
+class _Run:
+    record: SyncRun
+    progress: Progress | None
+    client: ExchangeClient | None = None
+
+    def report(self, text: str, done: int = 0, total: int = 0) -> None:
+        if self.client is not None:
+            self.record.requests = self.client.request_count
+        self.record.progress = text[:200]
+        self.record.save(update_fields=["progress", "requests", "counts"])
+        if self.progress:
+            self.progress(text, done, total)
+
+    def add(self, stream: str, count: int) -> None:
+        self.record.counts[stream] = self.record.counts.get(stream, 0) + count
+
+
+def claim(account_id: int) -> bool:
+    """Return whether this worker took the account's sync claim (free or expired)."""
+    now = timezone.now()
+    taken = (
+        ExchangeAccount.objects.filter(pk=account_id)
+        .filter(Q(sync_claimed_until__isnull=True) | Q(sync_claimed_until__lt=now))
+        .update(sync_claimed_until=now + CLAIM_TTL)
+    )
+    return taken == 1
+
+
+def _renew(account: ExchangeAccount) -> None:
+    ExchangeAccount.objects.filter(pk=account.pk).update(
+        sync_claimed_until=timezone.now() + CLAIM_TTL
+    )
+
+
+def _release(account_id: int) -> None:
+    ExchangeAccount.objects.filter(pk=account_id).update(sync_claimed_until=None)
+
+
+def _finish(run: _Run, status: str, message: str = "", error: Exception | None = None) -> None:
+    record = run.record
+    record.status = status
+    record.finished_at = timezone.now()
+    record.message = message[:2000]
+    record.error_class = error.__class__.__name__ if error else ""
+    if run.client is not None:
+        record.requests = run.client.request_count
+    if status != SyncRun.Status.RUNNING:
+        record.progress = ""
+    record.save()
+
+
+def sync_balances(client: ExchangeClient, account: ExchangeAccount, profile: Profile) -> int:
+    """Fetch every configured balance type and store them with today's snapshot."""
+    records, types = [], []
+    for balance_type in profile.balance_types:
+        params = {"type": balance_type} if balance_type else {}
+        balance = client.read("fetch_balance", params)
+        types.append(balance_type or "spot")
+        records.extend(balances_from_ccxt(balance, balance_type or "spot"))
+    return store.store_balances(account, records, types)
+
+
+def _markets_for(client: ExchangeClient, account: ExchangeAccount) -> list[str]:
+    """Return the markets to ask for trades: any whose base or quote the account ever held."""
+    assets = store.assets_seen(account)
+    wanted = {m.symbol for m in client.spot_markets() if m.base in assets or m.quote in assets}
+    return sorted(wanted | store.tracked_markets(account))
+
+
+def sync_stream(client: ExchangeClient, account: ExchangeAccount, stream: Stream, run: _Run) -> int:
+    """Page one stream to its end (per market where needed); return how many records were new."""
+    markets: list[str | None] = _markets_for(client, account) if stream.per_market else [None]
+    added = 0
+    for index, market in enumerate(markets, start=1):
+        label = (
+            f"{stream.name}: markets {index} of {len(markets)}"
+            if stream.per_market
+            else stream.name
+        )
+        run.report(label, index, len(markets))
+        position = store.load_position(account, stream.name, market)
+        pending_ms = store.oldest_pending_ms(account, stream.name)
+        if position and pending_ms is not None:
+            # Read again from the oldest pending deposit or withdrawal, to see it complete.
+            position = stream.rewind(position, pending_ms)
+        while True:
+            page = stream.fetch_page(client, market, position)
+            new = store.store_page(account, stream.name, market, page.records, page.position)
+            added += new
+            run.add(stream.name, new)
+            _renew(account)
+            if not page.more:
+                break
+            position = page.position
+    return added
+
+
+def sync_account(account_id: int, *, progress: Progress | None = None) -> SyncRun:
+    """Return the finished SyncRun of one sync of the account.
+
+    Raises SyncInProgress when another worker syncs it, and a transient ExchangeProblem (the
+    run marked "will retry") for the caller to retry later. Permanent problems end the run
+    failed; an authentication failure or widened scope also suspends the account.
+    """
+    if not claim(account_id):
+        raise SyncInProgress(account_id)
+    try:
+        account = ExchangeAccount.objects.get(pk=account_id)
+        run = _Run(SyncRun.objects.create(account=account, progress="verifying the key"), progress)
+        return _sync_claimed(account, run)
+    finally:
+        _release(account_id)
+
+
+def _sync_claimed(account: ExchangeAccount, run: _Run) -> SyncRun:
+    if account.status != ExchangeAccount.Status.ACTIVE or not account.encrypted_credentials:
+        _finish(run, SyncRun.Status.SKIPPED, "The account is not active.")
+        return run.record
+    run.report("verifying the key")
+    try:
+        verification = services.verify_account(account)
+    except errors.ExchangeProblem as problem:
+        _finish(run, SyncRun.Status.RETRYING, problem.message, problem)
+        raise
+    if verification.suspended:
+        _finish(run, SyncRun.Status.SUSPENDED, verification.reason)
+        return run.record
+    profile = profile_for(account.exchange_id)
+    try:
+        credentials = load_credentials(account)
+    except CredentialsUnreadable as exc:
+        _finish(run, SyncRun.Status.FAILED, "The stored key cannot be decrypted.", exc)
+        return run.record
+    try:
+        with ExchangeClient(account.exchange_id, credentials) as client:
+            run.client = client
+            if profile.options:
+                client.set_options(profile.options)
+            run.report("balances")
+            run.add("balances", sync_balances(client, account, profile))
+            for stream in profile.streams:
+                sync_stream(client, account, stream, run)
+    except errors.ExchangeProblem as problem:
+        if problem.transient:
+            _finish(run, SyncRun.Status.RETRYING, problem.message, problem)
+            raise
+        if isinstance(problem, errors.AuthenticationFailed):
+            services.suspend_account(account, f"Sync stopped: {problem.message}")
+        _finish(run, SyncRun.Status.FAILED, problem.message, problem)
+        return run.record
+    ExchangeAccount.objects.filter(pk=account.pk).update(last_sync_at=timezone.now())
+    _finish(run, SyncRun.Status.SUCCEEDED)
+    logger.info(
+        "account %s synced: %s in %s requests", account.pk, run.record.counts, run.record.requests
+    )
+    return run.record
