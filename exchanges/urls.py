@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:pk>/disable/", views.disable, name="disable"),
     path("<int:pk>/replace-key/", views.replace_key, name="replace_key"),
     path("<int:pk>/remove-key/", views.remove_key, name="remove_key"),
+    path("<int:pk>/sync/", views.sync_now, name="sync_now"),
+    path("<int:pk>/sync-status.json", views.sync_status_json, name="sync_status"),
 ]

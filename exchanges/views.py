@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
@@ -13,7 +13,7 @@ from exchanges.credentials import Credentials
 from exchanges.errors import ExchangeProblem
 from exchanges.forms import ConnectForm, KeyForm, RemoveKeyForm
 from exchanges.scopes import ScopeReport
-from exchanges.selectors import account_of, accounts_of, audit_trail
+from exchanges.selectors import account_of, accounts_of, audit_trail, sync_runs, sync_status
 
 SECRET_FIELDS = ("api_key", "secret", "password", "uid")
 
@@ -85,8 +85,29 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": audit_trail(account),
             "rotation_due": services.rotation_due(account),
             "remove_form": RemoveKeyForm(),
+            "runs": sync_runs(account),
+            "sync": sync_status(account),
         },
     )
+
+
+@login_required
+@require_POST
+def sync_now(request: HttpRequest, pk: int) -> HttpResponse:
+    from exchanges.tasks import sync_account
+
+    account = account_of(request.user, pk)
+    if account.status != account.Status.ACTIVE or not account.encrypted_credentials:
+        messages.error(request, "Only an active account with a key can be synced.")
+    else:
+        sync_account.delay(account.pk)
+        messages.success(request, "Sync queued: progress shows below.")
+    return redirect("exchanges:detail", pk=account.pk)
+
+
+@login_required
+def sync_status_json(request: HttpRequest, pk: int) -> JsonResponse:
+    return JsonResponse(sync_status(account_of(request.user, pk)))
 
 
 @login_required

@@ -37,7 +37,9 @@ class Command(BaseCommand):
                 failed = True
                 self._line(f"{name}: will retry later: {problem.message}", end="\n")
                 continue
-            counts = ", ".join(f"{n} new {k}" for k, n in run.counts.items() if k != "balances")
+            counts = ", ".join(
+                f"{n} new {k}" for k, n in run.counts.items() if k != "balances" and n
+            )
             if run.status == SyncRun.Status.SUCCEEDED:
                 self._line(
                     self.style.SUCCESS(
@@ -64,8 +66,8 @@ class Command(BaseCommand):
         return show
 
     def _line(self, text: str, end: str = "") -> None:
-        # One line rewritten in place on a terminal; plain lines otherwise (CI logs).
+        # On a terminal, one line rewritten in place; in a log, only each account's outcome.
         if self.stdout.isatty():
             self.stdout.write("\r\033[K" + text, ending=end)
-        elif end or not text.endswith("of 0"):
+        elif end:
             self.stdout.write(text)
