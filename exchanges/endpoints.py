@@ -36,6 +36,17 @@ SYNC_ENDPOINTS: dict[str, frozenset[str]] = {
             "sapiGetCapitalWithdrawHistory",
         }
     ),
+    "okx": frozenset(
+        {
+            "publicGetPublicInstruments",  # GET /api/v5/public/instruments: spot markets
+            "privateGetAssetCurrencies",  # GET /api/v5/asset/currencies: load_markets, with a key
+            "privateGetAccountBalance",  # GET /api/v5/account/balance: trading account
+            "privateGetAssetBalances",  # GET /api/v5/asset/balances: funding account
+            "privateGetTradeFillsHistory",  # GET /api/v5/trade/fills-history: own spot fills
+            "privateGetAssetDepositHistory",  # GET /api/v5/asset/deposit-history
+            "privateGetAssetWithdrawalHistory",  # GET /api/v5/asset/withdrawal-history
+        }
+    ),
 }
 
 

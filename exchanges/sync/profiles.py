@@ -6,7 +6,7 @@ generic forward-by-time profile, which works wherever ccxt honours `since` for t
 
 from dataclasses import dataclass, field
 
-from exchanges.sync.streams import IdStream, SinceStream, Stream
+from exchanges.sync.streams import IdStream, NewestFirstStream, SinceStream, Stream
 
 DAY_MS = 86_400_000
 
@@ -55,6 +55,26 @@ PROFILES: dict[str, Profile] = {
             "fetchCurrencies": False,
             "fetchMargins": False,
         },
+    ),
+    # OKX answers every history newest first, 100 a page, with `after` asking for older records.
+    # Trades: fills-history for every spot market at once (instType SPOT), paged by billId.
+    # OKX keeps it for 3 months per ccxt's docs (OKX's own docs now say a year, from July
+    # 2024); older fills exist only in OKX's asynchronous archive (a POST that has OKX build a
+    # file), which ccxt does not read, so trades older than that window are never synced.
+    # Margin, swap and futures fills are not synced. Deposits and withdrawals are paged by
+    # timestamp; OKX states that ccxt leaves as raw codes (e.g. withdrawal 17, 19) are
+    # non-final, so they are kept as pending and read again until they settle.
+    "okx": Profile(
+        streams=(
+            NewestFirstStream("deposits", "fetch_deposits", limit=100, unmapped_status="pending"),
+            NewestFirstStream(
+                "withdrawals", "fetch_withdrawals", limit=100, unmapped_status="pending"
+            ),
+            NewestFirstStream("trades", "fetch_my_trades", limit=100, cursor_field="billId"),
+        ),
+        balance_types=("trading", "funding"),
+        # Spot instruments only (one request); currencies come from /asset/currencies.
+        options={"fetchMarkets": {"types": ["spot"]}},
     ),
 }
 

@@ -8,10 +8,11 @@ rather than skipped; the database's unique constraints drop the repeats.
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from exchanges.client import ExchangeClient
+from exchanges.errors import MalformedAnswer
 from exchanges.sync.records import TradeRecord, TransferRecord, trade_from_ccxt, transfer_from_ccxt
 
 logger = logging.getLogger(__name__)
@@ -149,3 +150,101 @@ class IdStream(Stream):
         )
         full = self.limit is not None and len(records) >= self.limit
         return Page(records, {"from_id": max(newest + 1, from_id)}, more=full)
+
+
+# ccxt's unified transfer statuses; anything else is an exchange's own code ccxt left as is.
+UNIFIED_TRANSFER_STATUSES = frozenset({"pending", "ok", "failed", "canceled"})
+
+
+@dataclass
+class NewestFirstStream(Stream):
+    """Pages backwards from the newest record with an older-than cursor (OKX's `after`).
+
+    The exchange answers newest first, cut at the limit, and `after` asks for records older
+    than a cursor: an increasing id found in each raw record (`cursor_field`, e.g. OKX's
+    billId: exact) or, without one, a timestamp. Nothing is assumed about `before` (on OKX it
+    does not page forward from the cursor).
+
+    A walk starts at the newest record and goes back until a page reaches the mark an earlier
+    walk left, or the history ends (a page that is not full); only then does the mark move up
+    to the newest record of the walk. Positions are JSON:
+
+    - {"mark": m} between walks: the newest id (a string) or timestamp (ms) stored;
+    - {"mark": m, "walk": {"after": cursor, "top": newest seen}} while a walk goes on, so a
+      crash between pages resumes at the stored cursor (no "mark" during the first walk).
+
+    Timestamps are inclusive: a walk stops at the first record older than the mark, so records
+    sharing the mark's millisecond are read again (the database drops the repeats), and the
+    cursor after a full page is its oldest timestamp + 1, so records sharing that millisecond
+    across the page boundary are all read. Nothing new costs one request.
+    """
+
+    cursor_param: str = "after"
+    cursor_field: str | None = None
+    # Status for records whose status ccxt left as the exchange's raw code (OKX's newer
+    # non-final states), so that they are watched like pending ones until they settle.
+    unmapped_status: str | None = None
+
+    def convert(self, item: dict) -> Record:
+        record = super().convert(item)
+        if (
+            self.unmapped_status
+            and isinstance(record, TransferRecord)
+            and record.status not in UNIFIED_TRANSFER_STATUSES
+        ):
+            record = replace(record, status=self.unmapped_status)
+        return record
+
+    def _key(self, record: Record) -> int:
+        if self.cursor_field is None:
+            return record.timestamp_ms
+        try:
+            return int(record.raw[self.cursor_field])
+        except (KeyError, TypeError, ValueError):
+            raise MalformedAnswer("The exchange sent a record without its paging id.") from None
+
+    def _encode(self, key: int) -> int | str:
+        # Ids can exceed what JSON readers hold exactly as numbers, so they are kept as text.
+        return key if self.cursor_field is None else str(key)
+
+    def rewind(self, position: dict, timestamp_ms: int) -> dict:
+        """Return the position that reads back to a timestamp (to see pending records settle).
+
+        A walk under way is restarted from the newest record, unless it is the first one
+        (no mark yet): that one must reach the end of the history before anything else.
+        """
+        if self.cursor_field is not None or "mark" not in position:
+            return position
+        mark = int(position["mark"])
+        if timestamp_ms >= mark and "walk" not in position:
+            return position
+        return {"mark": min(mark, timestamp_ms)}
+
+    def fetch_page(self, client: ExchangeClient, market: str | None, position: dict) -> Page:
+        mark = int(position["mark"]) if "mark" in position else None
+        walk = position.get("walk") or {}
+        after = int(walk["after"]) if "after" in walk else None
+        top = int(walk["top"]) if "top" in walk else None
+        params = {self.cursor_param: str(after)} if after is not None else {}
+        records = self._read(client, market, None, params)
+        keys = [self._key(r) for r in records]
+        by_time = self.cursor_field is None
+        reached = mark is not None and any((k < mark) if by_time else (k <= mark) for k in keys)
+        if mark is not None:
+            records = [r for r, k in zip(records, keys, strict=True) if k >= mark]
+        newest = max([*keys, *([top] if top is not None else [])], default=None)
+        full = self.limit is not None and len(keys) >= self.limit
+        if full and not reached:
+            oldest = min(keys)
+            cursor = oldest + 1 if by_time else oldest
+            if after is not None and cursor >= after:
+                # A whole page shares one timestamp: step past it rather than loop forever.
+                logger.warning(
+                    "%s %s: a full page shares one timestamp", client.exchange_id, self.name
+                )
+                cursor = oldest
+            walk = {"after": self._encode(cursor), "top": self._encode(newest)}
+            marked = {"mark": self._encode(mark)} if mark is not None else {}
+            return Page(records, {**marked, "walk": walk}, more=True)
+        known = [k for k in (mark, newest) if k is not None]
+        return Page(records, {"mark": self._encode(max(known))} if known else {}, more=False)
