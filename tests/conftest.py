@@ -56,8 +56,17 @@ def fake_exchange(settings):
 @pytest.fixture(autouse=True)
 def _fresh_request_budgets():
     """Give each test its own in-process request budget (pauses must not leak between tests)."""
+    from django.conf import settings
+
     from exchanges import ratelimit
 
-    ratelimit._counter.cache_clear()
+    def clear() -> None:
+        ratelimit._counter.cache_clear()
+        if settings.REDIS_URL:
+            shared = ratelimit.counter()._redis
+            for key in shared.scan_iter("porthole:budget:*"):
+                shared.delete(key)
+
+    clear()
     yield
-    ratelimit._counter.cache_clear()
+    clear()

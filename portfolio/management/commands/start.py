@@ -64,6 +64,10 @@ def flush_output() -> None:
     sys.stderr.flush()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Migrate, ensure an admin exists, and run web, worker and scheduler in the foreground."
 
@@ -108,6 +112,9 @@ class Command(BaseCommand):
             )
 
     def run_all(self, commands: dict[str, list[str]], bind: str) -> None:
+        # A service manager's SIGTERM stops everything the same way Ctrl-C does.
+        signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGINT, _interrupt)
         flush_output()  # our lines first, before the children's in a shared log
         children = {name: subprocess.Popen(argv) for name, argv in commands.items()}  # noqa: S603
         host, _, port = bind.rpartition(":")
