@@ -27,6 +27,22 @@ from exchanges.endpoints import READ_METHODS, allowed_endpoints
 
 logger = logging.getLogger(__name__)
 
+
+class _RequestDetailsFilter(logging.Filter):
+    """Drop the request logs of ccxt and urllib3 below WARNING, whatever the configuration.
+
+    ccxt logs every request's headers (API keys, OKX's passphrase) and urllib3 every URL
+    (HTX signs its public key into the query string) at DEBUG. Settings keep those loggers
+    at WARNING, but a secret must not depend on a log level someone may turn up.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+for _name in ("ccxt.base.exchange", "urllib3.connectionpool"):
+    logging.getLogger(_name).addFilter(_RequestDetailsFilter())
+
 _CREDENTIAL_ATTRIBUTES = ("apiKey", "secret", "password", "uid", "privateKey", "walletAddress")
 _CCXT_TO_FIELD = {"apiKey": "api_key", "secret": "secret", "password": "password", "uid": "uid"}
 
@@ -64,6 +80,7 @@ class _ReadOnlyGuard:
 
     porthole_allowed: frozenset[str] = frozenset()
     porthole_requests = 0  # requests sent, for sync runs and benchmarks
+    porthole_last_status: int | None = None  # HTTP status of the last answer
     _porthole_in_request = False
 
     def fetch2(self, path, api=None, method="GET", params=None, config=None):  # noqa: D102
@@ -75,6 +92,7 @@ class _ReadOnlyGuard:
         if settings.RATE_BUDGETS_ENABLED:
             ratelimit.acquire(self.id)
         self.porthole_requests += 1
+        self.porthole_last_status = None
         self._porthole_in_request = True
         try:
             return super().fetch2(path, api, method, params or {}, config or {})
@@ -86,6 +104,10 @@ class _ReadOnlyGuard:
         if not self._porthole_in_request:
             raise errors.ForbiddenCall()
         return super().fetch(url, method, headers, body)
+
+    def on_rest_response(self, code, *args):  # noqa: D102
+        self.porthole_last_status = code
+        return super().on_rest_response(code, *args)
 
 
 @cache
@@ -187,6 +209,11 @@ class ExchangeClient:
         ]
 
     @property
+    def last_status(self) -> int | None:
+        """Return the HTTP status of the last answer (None if none came)."""
+        return self._exchange.porthole_last_status
+
+    @property
     def last_response_headers(self) -> dict:
         return dict(self._exchange.last_response_headers or {})
 
@@ -205,6 +232,13 @@ def _retry_after(client: ExchangeClient) -> float | None:
     return None
 
 
+def _rate_limited(client: ExchangeClient) -> errors.RateLimited:
+    retry_after = _retry_after(client)
+    # Every worker stops asking this exchange, not just this task (a 418 is a ban).
+    ratelimit.pause(client.exchange_id, retry_after)
+    return errors.RateLimited(retry_after=retry_after)
+
+
 @contextmanager
 def translate_errors(client: ExchangeClient) -> Iterator[None]:
     """Turn ccxt's exceptions into ours. ccxt's text is dropped: it holds URLs and bodies."""
@@ -214,15 +248,16 @@ def translate_errors(client: ExchangeClient) -> Iterator[None]:
         raise
     except (ccxt.RateLimitExceeded, ccxt.DDoSProtection) as exc:
         logger.info("%s: rate limited (%s)", client.exchange_id, exc.__class__.__name__)
-        retry_after = _retry_after(client)
-        # Every worker stops asking this exchange, not just this task (a 418 is a ban).
-        ratelimit.pause(client.exchange_id, retry_after)
-        raise errors.RateLimited(retry_after=retry_after) from None
+        raise _rate_limited(client) from None
     except ccxt.RequestTimeout:
         raise errors.ExchangeUnreachable(
             "The exchange did not answer in time. Try again in a few minutes."
         ) from None
     except (ccxt.OnMaintenance, ccxt.ExchangeNotAvailable):
+        if client.last_status == 429:
+            # ccxt's okx maps a 429 without OKX's own error code to ExchangeNotAvailable.
+            logger.info("%s: rate limited (HTTP 429)", client.exchange_id)
+            raise _rate_limited(client) from None
         raise errors.ExchangeUnavailable() from None
     except ccxt.NetworkError:
         raise errors.ExchangeUnreachable() from None

@@ -40,9 +40,15 @@ def test_a_canary_secret_never_leaves_the_encrypted_column(
     client, admin_client, django_user_model, fake_exchange, caplog, queued, capsys
 ):
     caplog.set_level(logging.DEBUG)
+    # Every logger at DEBUG, ccxt's and urllib3's included (they would log request headers).
+    for name in ("ccxt", "urllib3", "exchanges", "celery", "django"):
+        caplog.set_level(logging.DEBUG, logger=name)
     ana = django_user_model.objects.create_user("ana", password="a-long-password-1")
     client.force_login(ana)
-    fake.serve_permissions(fake_exchange, fake.permissions())
+    ledger = fake.Ledger()
+    ledger.balances = {"BTC": ("1", "0")}
+    ledger.add_trade("BTCUSDT", "100", "1", 1_700_000_000_000)
+    fake.serve_ledger(fake_exchange, ledger)
     pages = []
 
     connect_url = reverse("exchanges:connect") + "?exchange=binance"
@@ -68,6 +74,15 @@ def test_a_canary_secret_never_leaves_the_encrypted_column(
     tasks.verify_all_accounts()
     tasks.verify_account(account.pk)
     call_command("verify_keys")
+
+    # A sync through the task and the command; "sync now" queues one (its args are checked).
+    tasks.sync_account(account.pk)
+    call_command("sync_accounts")
+    pages.append(client.post(reverse("exchanges:sync_now", args=[account.pk]), follow=True))
+    pages.append(client.get(reverse("exchanges:sync_status", args=[account.pk])))
+    assert account.trades.count() == 1
+    for path in ("/trades/", "/trades/export.csv", "/transfers/", "/transfers/export.csv", "/"):
+        pages.append(client.get(path))
 
     # The key gains withdrawals: suspended on the next check.
     fake.serve_permissions(fake_exchange, fake.permissions({"enableWithdrawals": True}))
@@ -95,6 +110,7 @@ def test_a_canary_secret_never_leaves_the_encrypted_column(
         admin_client.get(reverse("admin:exchanges_exchangeaccount_history", args=[account.pk]))
     )
     pages.append(admin_client.get(reverse("admin:exchanges_auditevent_changelist")))
+    pages.append(admin_client.get(reverse("admin:exchanges_syncrun_changelist")))
 
     pages.append(
         client.post(
@@ -104,7 +120,8 @@ def test_a_canary_secret_never_leaves_the_encrypted_column(
 
     for response in pages:
         assert response.status_code == 200, response.request["PATH_INFO"]
-        assert_clean(response.content.decode(), response.request["PATH_INFO"])
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert_clean(body.decode(), response.request["PATH_INFO"])
     assert_clean("\n".join(r.getMessage() for r in caplog.records), "the logs")
     assert queued, "the re-verification was not queued"
     assert all(args == (account.pk,) or args == [account.pk] for _, args, _, _ in queued)
