@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import contextlib
+import ctypes
 import gc
 import json
 import os
@@ -146,6 +148,10 @@ def setup_django(data_dir: str, base_url: str) -> None:
     from cryptography.fernet import Fernet
 
     os.environ["DATA_DIR"] = data_dir
+    # The Celery broker stays in the temporary DATA_DIR: a sync queues a history rebuild, which
+    # must not reach a real broker (and a real worker) for a user of the benchmark's database.
+    for name in ("REDIS_URL", "REDIS_URL_FILE"):
+        os.environ.pop(name, None)
     os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret")
     os.environ.update(
         {
@@ -190,18 +196,28 @@ def connect(label: str) -> Any:
 
     tag = uuid.uuid4().hex
     owner = get_user_model().objects.create(username=f"bench-{tag[:12]}")
-    credentials = Credentials(api_key=f"bench-key-{tag}", secret="bench-secret")
+    credentials = Credentials(api_key=f"bench-key-{tag}", secret="bench-secret")  # noqa: S106
     return services.connect_account(
         owner=owner, exchange_id="binance", label=label, credentials=credentials
     )
 
 
 def cleanup(accounts: list) -> None:
-    """Delete the benchmark's accounts and users (only matters in a DATABASE_URL database)."""
+    """Delete the benchmark's accounts and users from a DATABASE_URL database.
+
+    The temporary SQLite database goes with its DATA_DIR instead.
+    """
+    if not os.environ.get("DATABASE_URL"):
+        return
+    from django.db import DatabaseError
+
     for account in accounts:
         owner = account.owner
         account.delete()
-        owner.delete()
+        try:
+            owner.delete()
+        except DatabaseError:
+            say(f"  (could not delete the benchmark user {owner.username})")
 
 
 # --- Timing ----------------------------------------------------------------------------------
@@ -298,6 +314,25 @@ def print_requests(requests: list[Request], indent: str = "    ") -> None:
         say(f"{indent}  per market: {per_market}")
 
 
+def print_times(times: dict[str, float]) -> None:
+    say("  where the time went (exclusive):")
+    for label, key in [
+        ("HTTP, incl. the fake answering", "http"),
+        ("ccxt: clients, signing, JSON, parsing", "ccxt"),
+        ("Porthole: ccxt dicts to records", "convert"),
+        ("Porthole: database writes", "store"),
+        ("Porthole: everything else", "porthole"),
+    ]:
+        say(f"    {label:<40} {times.get(key, 0.0):>8.3f} s")
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
 def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}" if seconds > 0 else "n/a"
 
@@ -378,6 +413,12 @@ def current_rss() -> int | None:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
+def trim_malloc() -> None:
+    """Give memory freed while setting up back to the OS, so the sync's growth shows in RSS."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def reset_peak_rss() -> bool:
     """Reset the kernel's peak RSS (what ru_maxrss reports) to the current RSS; Linux ≥ 4.0."""
     try:
@@ -404,6 +445,7 @@ def memory_probe(trades: int, markets: int) -> dict:
 
         account = connect(f"memory {trades}")
         gc.collect()
+        trim_malloc()
         peak_reset = reset_peak_rss()
         rss_before = current_rss()
         maxrss_before = max_rss()
@@ -416,6 +458,13 @@ def memory_probe(trades: int, markets: int) -> dict:
         maxrss_after = max_rss()
         stored = Trade.objects.filter(account=account).count()
         ok = run.status == SyncRun.Status.SUCCEEDED
+        # The second sync, nothing new: its peak must not grow with the history either.
+        gc.collect()
+        tracemalloc.start()
+        again = engine.sync_account(account.pk)
+        resync_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        ok = ok and again.status == SyncRun.Status.SUCCEEDED
         cleanup([account])
     finally:
         server.stop()
@@ -427,6 +476,7 @@ def memory_probe(trades: int, markets: int) -> dict:
         "wall": wall,
         "traced_peak": traced_peak,
         "traced_retained": traced_now,
+        "resync_peak": resync_peak,
         "rss_before": rss_before,
         "maxrss_before": maxrss_before,
         "maxrss_after": maxrss_after,
@@ -494,6 +544,7 @@ def main() -> None:
         say("  dominate both figures). number=str on both.")
         say(f"  The fake server shares this process and its GIL, on {os.cpu_count()} cores:")
         say("  its CPU time competes with the client's, and 'HTTP' time includes its answering.")
+        say(f"  load average before: {load_average()} (other work on the machine skews timings)")
 
         # 1. Porthole, full sync of a freshly connected account.
         account = connect("benchmark")
@@ -505,24 +556,22 @@ def main() -> None:
         say()
         say("1. Porthole full sync (exchanges.sync.engine.sync_account)")
         say(f"  trades stored          {stored:>12,}   (of {n:,})")
-        say(f"  deposits / withdrawals {run.counts.get('deposits', 0):>6} / "
-            f"{run.counts.get('withdrawals', 0)}")
+        say(
+            f"  deposits / withdrawals {run.counts.get('deposits', 0):>6} / "
+            f"{run.counts.get('withdrawals', 0)}"
+        )
         say(f"  wall time              {wall:>12.2f} s")
         say(f"  trades/second          {rate(stored, wall):>12}   (whole sync)")
-        say(f"  trades/second          {rate(stored, trades_wall):>12}   "
-            f"(trades stream alone: {trades_wall:.2f} s)")
-        say(f"  requests (SyncRun)     {run.requests:>12}   "
-            f"(+{len(full['requests']) - run.requests} scope check on its own client)")
+        say(
+            f"  trades/second          {rate(stored, trades_wall):>12}   "
+            f"(trades stream alone: {trades_wall:.2f} s)"
+        )
+        say(
+            f"  requests (SyncRun)     {run.requests:>12}   "
+            f"(+{len(full['requests']) - run.requests} scope check on its own client)"
+        )
         print_requests(full["requests"])
-        say("  where the time went (exclusive):")
-        for label, key in [
-            ("HTTP, incl. the fake answering", "http"),
-            ("ccxt: clients, signing, JSON, parsing", "ccxt"),
-            ("Porthole: ccxt dicts to records", "convert"),
-            ("Porthole: database writes", "store"),
-            ("Porthole: everything else", "porthole"),
-        ]:
-            say(f"    {label:<40} {times.get(key, 0.0):>8.2f} s")
+        print_times(times)
         if stored != n:
             say(f"  !! stored {stored:,} trades, expected {n:,}")
 
@@ -552,16 +601,23 @@ def main() -> None:
         say()
         say("3. Second sync, nothing new")
         say(f"  new records            {new:>12}")
-        say(f"  requests               {len(again['requests']):>12}   "
-            f"(SyncRun.requests {rerun.requests} + 1 scope check on its own client)")
+        say(
+            f"  requests               {len(again['requests']):>12}   "
+            f"(SyncRun.requests {rerun.requests} + 1 scope check on its own client)"
+        )
         print_requests(again["requests"])
         expected = 1 + 2 + 1 + 1 + 1 + m
-        say(f"    expected: 1 scope + 2 balance types + 1 markets + 1 + 1 + {m} markets "
-            f"= {expected}")
+        say(
+            f"    expected: 1 scope + 2 balance types + 1 markets + 1 + 1 + {m} markets "
+            f"= {expected}"
+        )
         say(f"  wall time              {again['wall']:>12.3f} s")
         say(f"  waiting on HTTP        {http:>12.3f} s")
-        say(f"  Porthole's own time    {own:>12.3f} s   (wall - HTTP; target < 1 s: "
-            f"{'met' if own < 1 else 'MISSED'})")
+        say(
+            f"  Porthole's own time    {own:>12.3f} s   (wall - HTTP; target < 1 s: "
+            f"{'met' if own < 1 else 'MISSED'})"
+        )
+        print_times(again["times"])
     finally:
         cleanup(accounts)
         server.stop()
@@ -574,24 +630,40 @@ def main() -> None:
         say("4. Peak memory of a full sync, each size in a fresh process (fake server and")
         say("   ledger included in RSS; tracemalloc counts allocations during the sync only,")
         say("   in every thread, so the fake's answers too)")
+        if small < PAGE * m:
+            say(f"  (under {PAGE:,} trades a market, {small:,} trades fill no whole page: its peak")
+            say("  is smaller for that reason, and the two sizes are not comparable)")
         probes = [run_probe(size, m) for size in (small, n)]
-        say(f"  {'trades':>9} {'traced peak':>13} {'retained':>12} {'RSS before':>12} "
-            f"{'max RSS':>12} {'RSS growth':>12}")
+        say(
+            f"  {'trades':>9} {'traced peak':>12} {'retained':>10} {'RSS before':>11} "
+            f"{'max RSS':>11} {'RSS growth':>11} {'re-sync peak':>13}"
+        )
         for p in probes:
             growth = p["maxrss_after"] - (p["rss_before"] or p["maxrss_before"])
-            say(f"  {p['trades']:>9,} {mib(p['traced_peak']):>13} "
-                f"{mib(p['traced_retained']):>12} {mib(p['rss_before']):>12} "
-                f"{mib(p['maxrss_after']):>12} {mib(max(growth, 0)):>12}")
+            say(
+                f"  {p['trades']:>9,} {mib(p['traced_peak']):>12} "
+                f"{mib(p['traced_retained']):>10} {mib(p['rss_before']):>11} "
+                f"{mib(p['maxrss_after']):>11} {mib(max(growth, 0)):>11} "
+                f"{mib(p['resync_peak']):>13}"
+            )
             if not p["ok"] or p["stored"] != p["trades"]:
                 say(f"  !! the {p['trades']:,} run stored {p['stored']:,} trades (ok={p['ok']})")
         if not all(p["peak_reset"] for p in probes):
             say("  (the peak RSS could not be reset: max RSS includes building the ledger)")
         ratio = probes[1]["traced_peak"] / max(probes[0]["traced_peak"], 1)
         flat = "flat" if ratio < 1.25 else "NOT flat"
-        say(f"  traced peak {probes[1]['trades']:,} / {probes[0]['trades']:,}: {ratio:.2f}  "
-            f"({flat} in the number of trades)")
+        say(
+            f"  traced peak {probes[1]['trades']:,} / {probes[0]['trades']:,}: {ratio:.2f}  "
+            f"({flat} in the number of trades)"
+        )
+        ratio = probes[1]["resync_peak"] / max(probes[0]["resync_peak"], 1)
+        flat = "flat" if ratio < 1.25 else "NOT flat"
+        say(
+            f"  re-sync peak {probes[1]['trades']:,} / {probes[0]['trades']:,}: {ratio:.2f}  "
+            f"({flat} in the number of trades)"
+        )
     say()
-    say(f"Done in {time.perf_counter() - started:.0f} s.")
+    say(f"Done in {time.perf_counter() - started:.0f} s; load average {load_average()}.")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,18 @@ def beat_schedule() -> dict:
             "schedule": settings.SYNC_DISPATCH_INTERVAL,
             "options": {"expires": settings.SYNC_DISPATCH_INTERVAL.total_seconds() * 0.9},
         },
+        # Pages only read stored prices; this keeps them fresh (older ones are shown stale).
+        "refresh-prices": {
+            "task": "portfolio.tasks.refresh_prices",
+            "schedule": settings.PRICE_REFRESH_INTERVAL,
+            "options": {"expires": settings.PRICE_REFRESH_INTERVAL.total_seconds() * 0.9},
+        },
+        # Besides the rebuild after every sync: yesterday's close values yesterday, daily.
+        "rebuild-histories-daily": {
+            "task": "portfolio.tasks.rebuild_all_histories",
+            "schedule": timedelta(days=1),
+            "options": {"expires": timedelta(hours=23).total_seconds()},
+        },
         # Besides the check before every sync: a key that gained scope is caught within a day.
         "verify-keys-daily": {
             "task": "exchanges.tasks.verify_all_accounts",

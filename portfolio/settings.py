@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "portfolio",
     "exchanges",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "people",  # after django_otp: its admin replaces the device admins that show TOTP keys
 ]
 
 MIDDLEWARE = [
@@ -59,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Temporary password to change, or two-factor to enrol: nothing else until done.
+    "people.middleware.AccountGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -144,7 +150,8 @@ SECURE_HSTS_PRELOAD = HTTPS and env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Preloading is a commitment for the whole domain and its subdomains, which a self-hoster
 # makes on purpose (SECURE_HSTS_PRELOAD=true), not a default Porthole can make for them.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-if env.bool("BEHIND_PROXY", default=False):
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -185,6 +192,40 @@ LOGGING = {
     },
 }
 
+# --- Email (invites and password resets; people/) -------------------------------------------
+# EMAIL_URL (smtp+tls://USER:PASSWORD@HOST:587, or a file named by EMAIL_URL_FILE) or EMAIL_HOST
+# and its companions. With neither, nothing is sent: mail is logged at INFO for the admin to
+# pass on, and the admin is shown invite links.
+EMAIL_URL = env_value("EMAIL_URL", default="")
+if EMAIL_URL:
+    # Sets EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER/PASSWORD, EMAIL_USE_TLS/SSL.
+    globals().update(env.email_url_config(EMAIL_URL))
+else:
+    EMAIL_HOST = env("EMAIL_HOST", default="")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env_value("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=not EMAIL_USE_SSL)
+EMAIL_CONFIGURED = bool(EMAIL_URL or EMAIL_HOST)
+if not EMAIL_CONFIGURED:
+    EMAIL_BACKEND = "people.mail.LogOnlyEmailBackend"
+# A mail server that does not answer must not hang the admin page that sends an invite.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Porthole <porthole@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Sign-in (people/) ----------------------------------------------------------------------
+# Every user must set up two-factor authentication right after logging in (default: optional).
+REQUIRE_TWO_FACTOR = env.bool("REQUIRE_TWO_FACTOR", default=False)
+# Failed logins (or two-factor codes) that lock a username, or a client address, out for
+# LOGIN_LOCKOUT_MINUTES; a failure is forgotten that long after the last one.
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
+LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=20)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+# Name the authenticator app shows next to the username.
+OTP_TOTP_ISSUER = env("TWO_FACTOR_ISSUER", default="Porthole")
+
 # --- Porthole -------------------------------------------------------------------------------
 # Admin account created on first start when no superuser exists (password generated if unset).
 ADMIN_USERNAME = env("ADMIN_USERNAME", default="admin")
@@ -203,6 +244,15 @@ RATE_BUDGETS_ENABLED = env.bool("RATE_BUDGETS_ENABLED", default=True)
 REQUIRE_IP_RESTRICTION = env.bool("REQUIRE_IP_RESTRICTION", default=False)
 # Remind owners to replace a key after this many days.
 KEY_ROTATION_DAYS = env.int("KEY_ROTATION_DAYS", default=90)
+
+# --- Prices (exchanges/pricing.py, portfolio/market_data.py) --------------------------------
+# Exchanges whose public market data prices assets, in order of preference, after the
+# exchange an asset is held on. Only exchanges in exchanges/endpoints.py's PRICE_ENDPOINTS.
+PRICING_EXCHANGES = env.list("PRICING_EXCHANGES", default=["binance", "kraken", "coinbase"])
+# How often the worker refreshes the prices of held assets (pages only read stored prices).
+PRICE_REFRESH_INTERVAL = timedelta(seconds=env.int("PRICE_REFRESH_SECONDS", default=300))
+# A price older than this is shown with its age, marked stale.
+PRICE_STALE_AFTER = timedelta(minutes=env.int("PRICE_STALE_AFTER_MINUTES", default=120))
 
 try:
     DATA_DIR.mkdir(parents=True, exist_ok=True)

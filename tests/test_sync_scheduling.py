@@ -35,22 +35,24 @@ def ana(django_user_model):
 
 @pytest.fixture
 def account(ana, ledger):
-    return services.connect_account(owner=ana, exchange_id="binance", label="Main",
-                                    credentials=Credentials(**fake.CREDENTIALS))
+    return services.connect_account(
+        owner=ana, exchange_id="binance", label="Main", credentials=Credentials(**fake.CREDENTIALS)
+    )
 
 
 @pytest.fixture
 def queued(monkeypatch):
     sent = []
-    monkeypatch.setattr("celery.app.task.Task.apply_async",
-                        lambda self, args=None, kwargs=None, **o: sent.append((self.name, args, o)))
+    monkeypatch.setattr(
+        "celery.app.task.Task.apply_async",
+        lambda self, args=None, kwargs=None, **o: sent.append((self.name, args, o)),
+    )
     return sent
 
 
 def test_the_dispatcher_queues_due_accounts_once_with_jittered_next_times(account, queued):
     assert tasks.dispatch_due_syncs() == 1
-    assert queued == [("exchanges.tasks.sync_account", (account.pk,),
-                       {"expires": 3600.0})]
+    assert queued == [("exchanges.tasks.sync_account", (account.pk,), {"expires": 3600.0})]
     account.refresh_from_db()
     delay = account.next_sync_at - timezone.now()
     assert timedelta(minutes=59) < delay <= timedelta(minutes=66, seconds=1)
@@ -85,8 +87,9 @@ def test_a_transient_error_is_retried_and_a_permanent_one_is_not(account, fake_e
     with pytest.raises(Retry):
         tasks.sync_account.apply(args=(account.pk,), throw=True)
     assert SyncRun.objects.get().status == SyncRun.Status.RETRYING
-    fake_exchange.route("GET", "/api/v3/account",
-                        Reply({"code": -2014, "msg": "API-key format invalid."}, 401))
+    fake_exchange.route(
+        "GET", "/api/v3/account", Reply({"code": -2014, "msg": "API-key format invalid."}, 401)
+    )
     tasks.sync_account.apply(args=(account.pk,), throw=True)  # no Retry raised
     assert SyncRun.objects.order_by("-pk").first().status == SyncRun.Status.FAILED
 
@@ -123,8 +126,7 @@ def test_another_users_account_pages_are_404(client, django_user_model, account,
 
 
 @pytest.mark.parametrize("name", ["verify", "enable", "disable", "sync_now", "remove_key"])
-def test_another_user_can_not_act_on_an_account(client, django_user_model, account, name,
-                                                 queued):
+def test_another_user_can_not_act_on_an_account(client, django_user_model, account, name, queued):
     bob = django_user_model.objects.create_user("bob", password="b-long-password-1")
     client.force_login(bob)
     assert client.post(reverse(f"exchanges:{name}", args=[account.pk])).status_code == 404
@@ -139,13 +141,15 @@ def test_anonymous_visitors_are_sent_to_log_in(client, name):
     assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
-def test_admin_actions_verify_suspend_reenable_and_sync(admin_client, account, fake_exchange,
-                                                        queued):
+def test_admin_actions_verify_suspend_reenable_and_sync(
+    admin_client, account, fake_exchange, queued
+):
     url = reverse("admin:exchanges_exchangeaccount_changelist")
 
     def act(action):
-        return admin_client.post(url, {"action": action, "_selected_action": [account.pk]},
-                                 follow=True)
+        return admin_client.post(
+            url, {"action": action, "_selected_action": [account.pk]}, follow=True
+        )
 
     assert b"read only" in act("verify_now").content
     act("suspend")
@@ -163,7 +167,8 @@ def test_admin_actions_verify_suspend_reenable_and_sync(admin_client, account, f
 
 def test_a_stale_claim_of_a_crashed_worker_does_not_block_forever(account):
     ExchangeAccount.objects.filter(pk=account.pk).update(
-        sync_claimed_until=timezone.now() - timedelta(seconds=1))
+        sync_claimed_until=timezone.now() - timedelta(seconds=1)
+    )
     from exchanges.sync.engine import sync_account
 
     assert sync_account(account.pk).status == SyncRun.Status.SUCCEEDED

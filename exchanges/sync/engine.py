@@ -189,6 +189,9 @@ def _sync_claimed(account: ExchangeAccount, run: _Run) -> SyncRun:
         return run.record
     ExchangeAccount.objects.filter(pk=account.pk).update(last_sync_at=timezone.now())
     _finish(run, SyncRun.Status.SUCCEEDED)
+    from portfolio.tasks import schedule_history_rebuild  # here: portfolio builds on exchanges
+
+    schedule_history_rebuild(account.owner_id)
     logger.info(
         "account %s synced: %s in %s requests", account.pk, run.record.counts, run.record.requests
     )

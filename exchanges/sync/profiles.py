@@ -6,7 +6,16 @@ generic forward-by-time profile, which works wherever ccxt honours `since` for t
 
 from dataclasses import dataclass, field
 
-from exchanges.sync.streams import IdStream, NewestFirstStream, SinceStream, Stream
+from exchanges.sync.streams import (
+    AccountLedgerStream,
+    CursorStream,
+    EndWalkStream,
+    IdStream,
+    NewestFirstStream,
+    OffsetStream,
+    SinceStream,
+    Stream,
+)
 
 DAY_MS = 86_400_000
 
@@ -75,6 +84,29 @@ PROFILES: dict[str, Profile] = {
         balance_types=("trading", "funding"),
         # Spot instruments only (one request); currencies come from /asset/currencies.
         options={"fetchMarkets": {"types": ["spot"]}},
+    ),
+    # Kraken: one request lists every trade (TradesHistory: newest first, 50 a page, paged by
+    # offset within a fixed range). Deposits and withdrawals (DepositStatus, WithdrawStatus)
+    # answer the newest records of a time range cut at `limit`, so they are walked back by
+    # moving the range's end. load_markets reads Assets (Kraken's X/Z asset ids) and
+    # AssetPairs, which are spot only.
+    "kraken": Profile(
+        streams=(
+            EndWalkStream("deposits", "fetch_deposits", limit=25),
+            EndWalkStream("withdrawals", "fetch_withdrawals", limit=25),
+            OffsetStream("trades", "fetch_my_trades", limit=50),
+        ),
+    ),
+    # Coinbase (CDP key, one portfolio): balances from the v3 accounts, every page of them;
+    # trades from the v3 fills of every product at once, paged by cursor. Deposits and
+    # withdrawals exist only in the v2 per-wallet transaction lists (ccxt's fetch_ledger);
+    # one stream reads both, wallet by wallet.
+    "coinbase": Profile(
+        streams=(
+            CursorStream("trades", "fetch_my_trades", limit=250),
+            AccountLedgerStream("transfers", "fetch_ledger", limit=100),
+        ),
+        options={"fetchBalance": "v3PrivateGetBrokerageAccounts"},
     ),
 }
 

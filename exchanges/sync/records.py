@@ -6,10 +6,15 @@ become Decimal here without ever passing through float.
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 from exchanges.errors import MalformedAnswer
+
+# Decimal arithmetic rounds to 28 significant digits by default; amounts have up to 48 (30
+# integer and 18 decimal places), so sums and products are made with room to spare.
+EXACT_DIGITS = 100
+exact = Context(prec=EXACT_DIGITS)
 
 
 def to_decimal(value: Any, *, required: bool = True) -> Decimal | None:
@@ -130,7 +135,7 @@ def trade_from_ccxt(trade: dict) -> TradeRecord:
         side=_text(trade.get("side")),
         price=price,
         amount=amount,
-        cost=cost if cost is not None else price * amount,
+        cost=cost if cost is not None else exact.multiply(price, amount),
         fee=to_decimal(fee.get("cost"), required=False),
         fee_currency=_text(fee.get("currency")),
         taker_or_maker=_text(trade.get("takerOrMaker")),

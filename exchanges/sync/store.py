@@ -6,7 +6,7 @@ ignore_conflicts, so a concurrent or repeated insert never fails and never dupli
 
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +20,7 @@ from exchanges.sync.models import (
     Trade,
     Transfer,
 )
-from exchanges.sync.records import BalanceRecord, TradeRecord, TransferRecord
+from exchanges.sync.records import EXACT_DIGITS, BalanceRecord, TradeRecord, TransferRecord
 
 
 def load_position(account: ExchangeAccount, stream: str, market: str | None) -> dict:
@@ -153,8 +153,9 @@ def store_balances(
             for r in records
         )
         totals: dict[str, Decimal] = defaultdict(Decimal)
-        for balance in Balance.objects.filter(account=account):
-            totals[balance.asset] += balance.total
+        with localcontext(prec=EXACT_DIGITS):  # the default 28 digits would round the sums
+            for balance in Balance.objects.filter(account=account):
+                totals[balance.asset] += balance.total
         BalanceSnapshot.objects.filter(account=account, day=day).delete()
         BalanceSnapshot.objects.bulk_create(
             BalanceSnapshot(account=account, day=day, asset=asset, total=total, taken_at=now)

@@ -21,8 +21,15 @@ DAY_MS = 86_400_000
 def demo_ledger(days: int = 365, seed: int = 7) -> binance.Ledger:
     """Return a Binance account with a year of deposits, trades and a withdrawal."""
     rng = random.Random(seed)  # noqa: S311 - demo data
-    ledger = binance.Ledger(markets=[("BTC", "USDT"), ("ETH", "USDT"), ("ETH", "BTC"),
-                                     ("DOGE", "USDT"), ("BNB", "USDT")])
+    ledger = binance.Ledger(
+        markets=[
+            ("BTC", "USDT"),
+            ("ETH", "USDT"),
+            ("ETH", "BTC"),
+            ("DOGE", "USDT"),
+            ("BNB", "USDT"),
+        ]
+    )
     start = int(time.time() * 1000) - days * DAY_MS
     ledger.add_deposit("USDT", "25000", start)
     btc = eth = Decimal(0)
@@ -32,8 +39,9 @@ def demo_ledger(days: int = 365, seed: int = 7) -> binance.Ledger:
         price = Decimal(30000 + 20000 * day // days + rng.randrange(-800, 800))
         qty = Decimal(rng.randrange(1, 30)) / 1000
         if usdt > price * qty:
-            ledger.add_trade("BTCUSDT", str(price), str(qty), when, commission="0.00001",
-                             commission_asset="BTC")
+            ledger.add_trade(
+                "BTCUSDT", str(price), str(qty), when, commission="0.00001", commission_asset="BTC"
+            )
             btc += qty - Decimal("0.00001")
             usdt -= price * qty
         if day % 9 == 1 and usdt > 200:
@@ -43,9 +51,12 @@ def demo_ledger(days: int = 365, seed: int = 7) -> binance.Ledger:
             usdt -= eth_price / 10
     ledger.add_withdrawal("BTC", "0.01", "0.0002", start + 200 * DAY_MS)
     btc -= Decimal("0.0102")
-    ledger.balances = {"BTC": (str(btc), "0"), "ETH": (str(eth), "0"),
-                       "USDT": (str(usdt.quantize(Decimal("0.01"))), "0"),
-                       "DOGE": ("1500", "0")}
+    ledger.balances = {
+        "BTC": (str(btc), "0"),
+        "ETH": (str(eth), "0"),
+        "USDT": (str(usdt.quantize(Decimal("0.01"))), "0"),
+        "DOGE": ("1500", "0"),
+    }
     return ledger
 
 
@@ -68,7 +79,7 @@ def main() -> None:
     server.route("GET", binance.PERMISSIONS_PATH, _permissions_by_key)
     server.start()
     print(f"fake Binance listening on {server.base_url}")
-    print(f"CCXT_URL_OVERRIDES='{{\"binance\": \"{server.base_url}\"}}'", flush=True)
+    print(f'CCXT_URL_OVERRIDES=\'{{"binance": "{server.base_url}"}}\'', flush=True)
     try:
         while True:
             time.sleep(3600)

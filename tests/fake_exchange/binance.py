@@ -291,3 +291,104 @@ def serve_ledger(server: FakeExchangeServer, ledger: Ledger) -> None:
         "/sapi/v1/capital/withdraw/history",
         lambda r: Reply(_window(r, ledger.withdrawals, _applied_ms)),
     )
+
+
+# --- Public market data for prices: Binance's documented ticker and kline answers ------------
+import json  # noqa: E402
+
+TICKER_PATH = "/api/v3/ticker/24hr"  # what ccxt's fetch_ticker(s) call for spot markets
+KLINES_PATH = "/api/v3/klines"  # what ccxt's fetch_ohlcv calls for spot markets
+KLINES_MAX = 1000
+DAY_MS = 86_400_000
+
+
+@dataclass
+class MarketData:
+    """Binance's public spot data: markets, last prices and daily candles per symbol id."""
+
+    markets: list[tuple[str, str]] = field(default_factory=lambda: [("BTC", "USDT")])
+    last: dict[str, str] = field(default_factory=dict)  # "BTCUSDT": "30000.5"
+    closes: dict[str, dict[int, str]] = field(default_factory=dict)  # id: {open ms: close}
+
+
+def _ticker_24hr(symbol: str, last: str) -> dict:
+    now = int(time.time() * 1000)
+    return {
+        "symbol": symbol,
+        "priceChange": "0.00000000",
+        "priceChangePercent": "0.000",
+        "weightedAvgPrice": last,
+        "prevClosePrice": last,
+        "lastPrice": last,
+        "lastQty": "0.01000000",
+        "bidPrice": last,
+        "bidQty": "1.00000000",
+        "askPrice": last,
+        "askQty": "1.00000000",
+        "openPrice": last,
+        "highPrice": last,
+        "lowPrice": last,
+        "volume": "100.00000000",
+        "quoteVolume": "100.00000000",
+        "openTime": now - DAY_MS,
+        "closeTime": now,
+        "firstId": 1,
+        "lastId": 100,
+        "count": 100,
+    }
+
+
+def _kline(open_ms: int, close: str) -> list:
+    # [open time, open, high, low, close, volume, close time, quote volume, trades,
+    #  taker buy base volume, taker buy quote volume, unused]
+    return [open_ms, close, close, close, close, "1.0", open_ms + DAY_MS - 1, close, 1, "0.5",
+            "0.5", "0"]  # fmt: skip
+
+
+def serve_market_data(server: FakeExchangeServer, data: MarketData) -> None:
+    """Serve exchangeInfo, /api/v3/ticker/24hr and /api/v3/klines (interval 1d) from data."""
+    server.route(
+        "GET",
+        "/api/v3/exchangeInfo",
+        lambda r: Reply(
+            {
+                "timezone": "UTC",
+                "serverTime": int(time.time() * 1000),
+                "rateLimits": [],
+                "exchangeFilters": [],
+                "symbols": [_symbol_entry(b, q) for b, q in data.markets],
+            }
+        ),
+    )
+
+    def ticker(request: Request) -> Reply:
+        if "symbol" in request.query:
+            symbol = request.query["symbol"]
+            if symbol not in data.last:
+                return Reply({"code": -1121, "msg": "Invalid symbol."}, 400)
+            return Reply(_ticker_24hr(symbol, data.last[symbol]))
+        if "symbols" in request.query:
+            asked = json.loads(request.query["symbols"])
+            if any(s not in data.last for s in asked):
+                return Reply({"code": -1121, "msg": "Invalid symbol."}, 400)
+        else:
+            asked = list(data.last)
+        return Reply([_ticker_24hr(s, data.last[s]) for s in asked])
+
+    def klines(request: Request) -> Reply:
+        symbol = request.query.get("symbol", "")
+        if request.query.get("interval") != "1d":
+            return Reply({"code": -1120, "msg": "Invalid interval."}, 400)
+        candles = data.closes.get(symbol)
+        if candles is None and symbol not in data.last:
+            return Reply({"code": -1121, "msg": "Invalid symbol."}, 400)
+        limit = min(int(request.query.get("limit", 500)), KLINES_MAX)
+        start = int(request.query.get("startTime", 0))
+        end = int(request.query.get("endTime", 2**62))
+        chosen = sorted(t for t in (candles or {}) if start <= t <= end)
+        # Without startTime Binance answers the latest candles; with it, the oldest from there.
+        chosen = chosen[:limit] if "startTime" in request.query else chosen[-limit:]
+        return Reply([_kline(t, candles[t]) for t in chosen])
+
+    server.route("GET", TICKER_PATH, ticker)
+    server.route("GET", KLINES_PATH, klines)
