@@ -19,6 +19,7 @@ import contextlib
 import ctypes
 import gc
 import json
+import logging
 import os
 import resource
 import shutil
@@ -28,6 +29,7 @@ import tempfile
 import time
 import tracemalloc
 import uuid
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -110,25 +112,36 @@ def build_ledger(trades: int, markets: int, now_ms: int) -> fake.Ledger:
 class TradeBook:
     """Answers myTrades like Binance (ids ≥ fromId, oldest first, at most 1,000) in O(log n).
 
-    Trades are sorted per market and encoded to JSON once, so that an answer is a bisect and a
-    join: the benchmark measures the client, not the fake's filtering and encoding.
+    Each market's trades are sorted and JSON-encoded once into one buffer, with every row's
+    offsets, so an answer is a bisect and one slice: the benchmark measures the client, not the
+    fake's filtering and encoding. One buffer rather than a bytes object per row also keeps
+    the fake's memory out of the way of the sync's (RSS figures).
     """
 
     def __init__(self, trades: dict[str, list[dict]]):
-        self.ids: dict[str, list[int]] = {}
-        self.rows: dict[str, list[bytes]] = {}
+        self.books: dict[str, tuple[array, array, array, bytes]] = {}
         for symbol, items in trades.items():
             ordered = sorted(items, key=lambda t: t["id"])
-            self.ids[symbol] = [t["id"] for t in ordered]
-            self.rows[symbol] = [json.dumps(t, separators=(",", ":")).encode() for t in ordered]
+            rows = [json.dumps(t, separators=(",", ":")).encode() for t in ordered]
+            ids, starts, ends = array("q"), array("q"), array("q")
+            offset = 0
+            for trade, row in zip(ordered, rows, strict=True):
+                ids.append(trade["id"])
+                starts.append(offset)
+                ends.append(offset + len(row))
+                offset += len(row) + 1  # the comma
+            self.books[symbol] = (ids, starts, ends, b",".join(rows))
 
     def __call__(self, request: Request) -> Reply:
-        symbol = request.query.get("symbol", "")
-        ids = self.ids.get(symbol, [])
-        start = bisect.bisect_left(ids, int(request.query.get("fromId", 0)))
-        limit = min(int(request.query.get("limit", 500)), PAGE)
-        rows = self.rows.get(symbol, [])[start : start + limit]
-        return Reply(raw=b"[" + b",".join(rows) + b"]")
+        book = self.books.get(request.query.get("symbol", ""))
+        if book is None:
+            return Reply([])
+        ids, starts, ends, blob = book
+        first = bisect.bisect_left(ids, int(request.query.get("fromId", 0)))
+        last = min(first + min(int(request.query.get("limit", 500)), PAGE), len(ids))
+        if first >= last:
+            return Reply([])
+        return Reply(raw=b"[" + blob[starts[first] : ends[last - 1]] + b"]")
 
 
 def start_fake(ledger: fake.Ledger) -> FakeExchangeServer:
@@ -175,6 +188,9 @@ def setup_django(data_dir: str, base_url: str) -> None:
     from django.core.management import call_command
 
     assert not settings.DEBUG, "DEBUG must be off: it keeps every query in memory"  # noqa: S101
+    # The filesystem broker (where the history rebuild a sync queues goes) warns on each sync
+    # that it has no hostname.
+    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     call_command("migrate", verbosity=0)
 
 

@@ -26,12 +26,12 @@ def data_dir_not_served(app_configs, **kwargs) -> list:
 @register()
 def pricing_exchanges_known(app_configs, **kwargs) -> list:
     """Return a warning for each PRICING_EXCHANGES entry Porthole cannot read prices from."""
-    from django.core.checks import Warning
+    from django.core.checks import Warning as CheckWarning
 
     from exchanges.endpoints import PRICE_ENDPOINTS
 
     return [
-        Warning(
+        CheckWarning(
             f"PRICING_EXCHANGES names {exchange_id!r}, which has no price allow-list: skipped.",
             hint=f"Use some of: {', '.join(sorted(PRICE_ENDPOINTS))}.",
             id="porthole.W010",

@@ -264,3 +264,64 @@ def test_the_beat_schedule_refreshes_prices_and_rebuilds_daily_with_expiries():
     for name in ("refresh-prices", "rebuild-histories-daily"):
         schedule = entries[name]["schedule"].total_seconds()
         assert 0 < entries[name]["options"]["expires"] < schedule
+
+
+def test_a_new_base_currency_is_saved_and_queues_a_rebuild_in_it(
+    django_user_model, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    from portfolio.services import update_user_settings
+
+    settings.TIME_ZONE = "Europe/Zurich"
+    settings.KEY_ROTATION_DAYS = 60
+    queued = []
+    monkeypatch.setattr(
+        "celery.app.task.Task.apply_async",
+        lambda self, args=None, kwargs=None, **options: queued.append((self.name, args)),
+    )
+    ana = django_user_model.objects.create_user("ana")
+    assert selectors.user_settings(ana).base_currency == "USD"
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = update_user_settings(ana, rotation_reminder_days=30)
+    assert (saved.time_zone, saved.rotation_reminder_days) == ("Europe/Zurich", 30)
+    assert queued == []
+    with django_capture_on_commit_callbacks(execute=True):
+        update_user_settings(ana, base_currency="CHF")
+    assert selectors.user_settings(ana).base_currency == "CHF"
+    assert queued == [("portfolio.tasks.rebuild_history", (ana.pk,))]
+
+
+def test_a_rebuild_missing_prices_for_a_transient_reason_is_retried(
+    synced, fake_exchange, monkeypatch
+):
+    from celery.exceptions import Retry
+
+    from tests.fake_exchange import Reply
+
+    ana, _ = synced
+    queued = []
+    monkeypatch.setattr(
+        "celery.app.task.Task.apply_async",
+        lambda self, args=None, kwargs=None, **options: queued.append((self.name, args)),
+    )
+    fake_exchange.route("GET", fakes.KRAKEN_OHLC_PATH, Reply({"error": []}, status=503))
+    with pytest.raises(Retry):
+        tasks.rebuild_history(ana.pk)
+    assert queued == [("portfolio.tasks.rebuild_history", (ana.pk,))]
+    # What could be valued is stored meanwhile; USDT's closes come on the retry.
+    assert PortfolioValueDay.objects.filter(user=ana, day=TODAY).exists()
+    assert "USDT" in PortfolioValueDay.objects.get(user=ana, day=day(1)).unpriced_assets
+
+
+def test_a_broker_that_is_down_does_not_fail_the_sync(
+    markets, django_user_model, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_down(self, *args, **kwargs):
+        raise ConnectionRefusedError("redis://:password@broker:6379 refused")
+
+    monkeypatch.setattr("celery.app.task.Task.apply_async", broker_down)
+    ana = django_user_model.objects.create_user("ana")
+    account = services.connect_account(
+        owner=ana, exchange_id="binance", label="Main", credentials=Credentials(**fake.CREDENTIALS)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert engine.sync_account(account.pk).status == "succeeded"

@@ -219,3 +219,11 @@ def test_missing_day_ranges_leave_out_what_was_covered():
         == []
     )
     assert market_data.missing_ranges(d(2024, 1, 2), d(2024, 1, 1), None) == []
+
+
+def test_a_pricing_exchange_without_a_price_allow_list_is_reported_by_a_check(settings):
+    from portfolio.checks import pricing_exchanges_known
+
+    settings.PRICING_EXCHANGES = ["binance", "gate"]
+    assert [w.id for w in pricing_exchanges_known(None)] == ["porthole.W010"]
+    assert market_data.price_exchanges(["okx", "kraken"]) == ["kraken", "binance"]

@@ -286,18 +286,19 @@ def test_a_crash_between_wallet_pages_loses_and_duplicates_nothing(
     calls = {"n": 0}
     original = engine.store.store_page
 
-    def crash_on_third_page(*args, **kwargs):
-        if args[1] == "transfers":
+    def crash_on_second_page_with_records(*args, **kwargs):
+        if args[1] == "transfers" and args[3]:
             calls["n"] += 1
-            if calls["n"] == 3:  # the plan, then the first wallet's first page, then…
+            if calls["n"] == 2:
                 raise RuntimeError("worker killed")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(engine.store, "store_page", crash_on_third_page)
+    monkeypatch.setattr(engine.store, "store_page", crash_on_second_page_with_records)
     with pytest.raises(RuntimeError):
         engine.sync_account(account.pk)
-    assert 0 < Transfer.objects.filter(account=account).count() < 12
-    assert "queue" in SyncCursor.objects.get(account=account, stream="transfers").position
+    assert Transfer.objects.filter(account=account).count() == 3  # one page of 3
+    stored = SyncCursor.objects.get(account=account, stream="transfers").position
+    assert stored["queue"] and stored["after"]  # inside a wallet, with wallets left
     monkeypatch.setattr(engine.store, "store_page", original)
     engine.sync_account(account.pk)
     assert Transfer.objects.filter(account=account).count() == 12

@@ -170,11 +170,13 @@ def assets_seen(account: ExchangeAccount) -> set[str]:
     assets |= set(
         BalanceSnapshot.objects.filter(account=account).values_list("asset", flat=True).distinct()
     )
-    assets |= set(
-        Transfer.objects.filter(account=account).values_list("asset", flat=True).distinct()
-    )
-    assets |= set(Trade.objects.filter(account=account).values_list("base", flat=True).distinct())
-    assets |= set(Trade.objects.filter(account=account).values_list("quote", flat=True).distinct())
+    # order_by() drops Meta.ordering, whose columns would join the SELECT and defeat DISTINCT:
+    # every trade of the history would be read, on every sync.
+    transfers = Transfer.objects.filter(account=account).order_by()
+    trades = Trade.objects.filter(account=account).order_by()
+    assets |= set(transfers.values_list("asset", flat=True).distinct())
+    assets |= set(trades.values_list("base", flat=True).distinct())
+    assets |= set(trades.values_list("quote", flat=True).distinct())
     return assets
 
 
