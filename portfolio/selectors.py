@@ -114,9 +114,12 @@ class HoldingRow:
 class Holdings:
     """What the user holds now, valued in their base currency.
 
-    rows: priced assets by value (largest first), then unpriced ones by name.
+    rows: priced assets by value (largest first), then unpriced ones by name. Amounts are the
+    Balance rows (every account type summed) of every visible account, whatever its status: a
+    suspended account's last known balances still count.
     total_value: the sum of the priced rows only; unpriced_assets names the others, for a note
-    such as "not included: XYZ (no price)". stale_assets have a price older than the limit.
+    such as "not included: XYZ (no price)". stale_assets have a price older than
+    settings.PRICE_STALE_AFTER (still counted, shown with their age). now: when it was read.
     """
 
     base_currency: str
@@ -195,7 +198,10 @@ def holdings(user) -> Holdings:
                 price_detail=price,
             )
         )
-    rows.sort(key=lambda r: (r.value is None, -(r.value or ZERO), r.asset))
+    # Largest value first, then by name; unpriced last. (Two stable sorts: negating a Decimal
+    # in a sort key would round it to 28 digits.)
+    rows.sort(key=lambda r: r.asset)
+    rows.sort(key=lambda r: (r.value is not None, r.value or ZERO), reverse=True)
     return Holdings(
         base_currency=currency,
         rows=tuple(rows),
@@ -261,7 +267,7 @@ def allocation_by_exchange(user, *, of: Holdings | None = None) -> Allocation:
             for exchange_id, value in totals.items()
             if value > 0
         ),
-        key=lambda s: (-s.value, s.key),
+        key=lambda s: s.key,
     )
     total = total_of(s.value for s in slices)
     slices = [Slice(s.key, s.label, s.value, share_of(s.value, total)) for s in slices]

@@ -75,3 +75,32 @@ def test_static_files_are_served_by_whitenoise_after_collectstatic():
     call_command("collectstatic", interactive=False, verbosity=0)
     response = Client().get("/static/css/porthole.css")
     assert response.status_code == 200
+
+
+def test_the_first_admin_is_created_once_and_a_generated_password_is_temporary(
+    django_user_model, capsys, monkeypatch
+):
+    from django.core.management import call_command
+
+    from people.models import UserSecurity
+
+    monkeypatch.delenv("ADMIN_PASSWORD", raising=False)
+    call_command("ensure_admin")
+    out = capsys.readouterr().out
+    admin = django_user_model.objects.get(is_superuser=True)
+    assert "Its password is:" in out
+    assert UserSecurity.objects.get(user=admin).must_change_password is True
+    call_command("ensure_admin")
+    assert django_user_model.objects.filter(is_superuser=True).count() == 1
+    assert capsys.readouterr().out == ""
+
+
+def test_an_admin_password_from_the_environment_is_not_printed(
+    django_user_model, capsys, monkeypatch
+):
+    from django.core.management import call_command
+
+    monkeypatch.setenv("ADMIN_PASSWORD", "a-chosen-password-42")
+    call_command("ensure_admin")
+    assert "a-chosen-password-42" not in capsys.readouterr().out
+    assert django_user_model.objects.get(is_superuser=True).check_password("a-chosen-password-42")

@@ -18,12 +18,20 @@ class Command(BaseCommand):
         generated = not password
         if generated:
             password = secrets.token_urlsafe(12)
-        User.objects.create_superuser(
+        admin = User.objects.create_superuser(
             username=settings.ADMIN_USERNAME, email=settings.ADMIN_EMAIL, password=password
         )
+        if generated:
+            # Printed on a console: it must be replaced at the first login.
+            from people.services import require_password_change
+
+            require_password_change(admin)
         self.stdout.write(f"Created the admin user {settings.ADMIN_USERNAME!r}.")
         if generated:
             # Shown once, on the console of the person who started Porthole; never logged.
             self.stdout.write(
-                self.style.WARNING(f"  Its password is: {password}  (shown only this once)")
+                self.style.WARNING(
+                    f"  Its password is: {password}  (shown only this once; you choose a new one "
+                    "at the first login)"
+                )
             )
