@@ -269,6 +269,7 @@ def allocation_by_exchange(user, *, of: Holdings | None = None) -> Allocation:
         ),
         key=lambda s: s.key,
     )
+    slices.sort(key=lambda s: s.value, reverse=True)  # largest first, stable: then by id
     total = total_of(s.value for s in slices)
     slices = [Slice(s.key, s.label, s.value, share_of(s.value, total)) for s in slices]
     return Allocation(current.base_currency, total, tuple(slices), current.unpriced_assets)
