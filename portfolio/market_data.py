@@ -89,7 +89,7 @@ def base_currencies() -> set[str]:
 
 
 def store_prices(prices: Sequence[MarketPrice]) -> int:
-    """Insert or update one Price row per exchange and market; return how many."""
+    """Return how many prices were stored: one Price row per exchange and market, upserted."""
     Price.objects.bulk_create(
         [
             Price(
@@ -114,7 +114,7 @@ def refresh_prices(
     currencies: set[str] | None = None,
     exchanges: Sequence[str] | None = None,
 ) -> FetchReport:
-    """Fetch and store the prices of the markets that value these assets; return a report.
+    """Return the report of fetching and storing the prices of markets that value these assets.
 
     Without arguments (the periodic task): every held asset, every user's base currency, on
     the exchanges they are held on and the pricing exchanges.
@@ -180,9 +180,10 @@ def _store_closes(records: Sequence[DailyCloseRecord]) -> int:
 
 
 def ensure_daily_closes(needed: Mapping[tuple[str, str], date], last_day: date) -> FetchReport:
-    """Fetch the daily closes of (exchange, symbol) markets from their first day to last_day.
+    """Return the report of fetching the daily closes the history needs.
 
-    Only days never asked before are fetched: the stored days' range (one query) and the
+    needed maps (exchange id, symbol) to the first day wanted; every day up to last_day is
+    wanted. Only days never asked before are fetched: the stored days' range (one query) and the
     ranges already asked (in the cache) are skipped.
     """
     stored = {

@@ -44,7 +44,7 @@ class RebuildResult:
 
 
 def rebuild_history(user, *, today: date | None = None) -> RebuildResult:
-    """Rebuild the user's daily holdings and values; return what was done."""
+    """Return what rebuilding the user's daily holdings and values did."""
     today = today or today_utc()
     currency = user_settings(user).base_currency
     accounts = list(accounts_visible_to(user).only("pk", "exchange_id"))

@@ -24,7 +24,7 @@ def heartbeat() -> None:
 
 @shared_task(name="portfolio.tasks.refresh_prices", ignore_result=True)
 def refresh_prices() -> int:
-    """Refresh the stored prices of every held asset; return how many prices were stored.
+    """Return how many prices were stored, refreshing those of every held asset.
 
     Not retried: the next run is minutes away, and until then the old prices show their age.
     """
@@ -69,7 +69,7 @@ def rebuild_history(self, user_id: int) -> None:
 
 @shared_task(name="portfolio.tasks.rebuild_all_histories", ignore_result=True)
 def rebuild_all_histories() -> int:
-    """Queue a history rebuild of every user with an account (daily); return how many."""
+    """Return how many history rebuilds were queued: one per user with an account (daily)."""
     from exchanges.models import ExchangeAccount
 
     # order_by(): the model's default ordering would make distinct() per account.

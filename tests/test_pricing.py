@@ -227,3 +227,15 @@ def test_a_pricing_exchange_without_a_price_allow_list_is_reported_by_a_check(se
     settings.PRICING_EXCHANGES = ["binance", "gate"]
     assert [w.id for w in pricing_exchanges_known(None)] == ["porthole.W010"]
     assert market_data.price_exchanges(["okx", "kraken"]) == ["kraken", "binance"]
+
+
+@pytest.mark.parametrize("exchange_id", sorted(PRICE_ENDPOINTS))
+def test_every_price_endpoint_is_a_real_public_get_of_ccxt(exchange_id):
+    import ccxt
+
+    from exchanges.client import _endpoint_names
+
+    names = {name: key for key, name in _endpoint_names(getattr(ccxt, exchange_id)).items()}
+    for endpoint in PRICE_ENDPOINTS[exchange_id]:
+        api, method, _path = names[endpoint]
+        assert method == "GET" and "public" in api, endpoint  # no key, nothing but reads
