@@ -87,11 +87,13 @@ class ExchangeAccountAdmin(admin.ModelAdmin):
         return False
 
     # Actions: thin callers of the services, which check with the exchange and audit.
-    @admin.action(description="Verify key scope now")
-    def verify_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def _check_keys(
+        self, request: HttpRequest, queryset: QuerySet, check, success: str, refused: str
+    ) -> None:
+        """Run a verifying service on each account with a key and report each outcome."""
         for account in queryset.exclude(encrypted_credentials=""):
             try:
-                outcome = services.verify_account(account, actor=request.user)
+                outcome = check(account, actor=request.user)
             except ExchangeProblem as problem:
                 self.message_user(
                     request, f"{account}: not checked: {problem.message}", messages.WARNING
@@ -99,10 +101,14 @@ class ExchangeAccountAdmin(admin.ModelAdmin):
                 continue
             if outcome.suspended:
                 self.message_user(
-                    request, f"{account}: suspended: {outcome.reason}", messages.ERROR
+                    request, f"{account}: {refused}: {outcome.reason}", messages.ERROR
                 )
             else:
-                self.message_user(request, f"{account}: read only", messages.SUCCESS)
+                self.message_user(request, f"{account}: {success}", messages.SUCCESS)
+
+    @admin.action(description="Verify key scope now")
+    def verify_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._check_keys(request, queryset, services.verify_account, "read only", "suspended")
 
     @admin.action(description="Sync now")
     def sync_now(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -123,20 +129,9 @@ class ExchangeAccountAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-enable (verifies the key first)")
     def reenable(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for account in queryset.exclude(encrypted_credentials=""):
-            try:
-                outcome = services.enable_account(account, actor=request.user)
-            except ExchangeProblem as problem:
-                self.message_user(
-                    request, f"{account}: not checked: {problem.message}", messages.WARNING
-                )
-                continue
-            if outcome.suspended:
-                self.message_user(
-                    request, f"{account}: still refused: {outcome.reason}", messages.ERROR
-                )
-            else:
-                self.message_user(request, f"{account}: verified and active", messages.SUCCESS)
+        self._check_keys(
+            request, queryset, services.enable_account, "verified and active", "still refused"
+        )
 
     def delete_model(self, request: HttpRequest, obj: ExchangeAccount) -> None:
         AuditEvent.record(obj, AuditEvent.Kind.REMOVED, "Removed in the admin.", actor=request.user)

@@ -110,20 +110,25 @@ def sync_status_json(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(sync_status(account_of(request.user, pk)))
 
 
-@login_required
-@require_POST
-def verify(request: HttpRequest, pk: int) -> HttpResponse:
-    account = account_of(request.user, pk)
+def _check_key(request: HttpRequest, account, check, success: str) -> HttpResponse:
+    """Run a verifying service (verify or enable) and tell the owner how it went."""
     try:
-        outcome = services.verify_account(account, actor=request.user)
+        outcome = check(account, actor=request.user)
     except ExchangeProblem as problem:
         messages.error(request, problem.message)
     else:
         if outcome.suspended:
             messages.error(request, outcome.reason)
         else:
-            messages.success(request, "The key is still read-only.")
+            messages.success(request, success)
     return redirect("exchanges:detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def verify(request: HttpRequest, pk: int) -> HttpResponse:
+    account = account_of(request.user, pk)
+    return _check_key(request, account, services.verify_account, "The key is still read-only.")
 
 
 @login_required
@@ -132,16 +137,12 @@ def enable(request: HttpRequest, pk: int) -> HttpResponse:
     account = account_of(request.user, pk)
     if not account.encrypted_credentials:
         raise Http404
-    try:
-        outcome = services.enable_account(account, actor=request.user)
-    except ExchangeProblem as problem:
-        messages.error(request, problem.message)
-    else:
-        if outcome.suspended:
-            messages.error(request, outcome.reason)
-        else:
-            messages.success(request, "Verified read-only; the account is active again.")
-    return redirect("exchanges:detail", pk=account.pk)
+    return _check_key(
+        request,
+        account,
+        services.enable_account,
+        "Verified read-only; the account is active again.",
+    )
 
 
 @login_required
