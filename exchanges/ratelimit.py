@@ -63,6 +63,10 @@ class _LocalCounter:
             until = time.time() + seconds
             self._pauses[name] = max(self._pauses.get(name, 0.0), until)
 
+    def resume(self, name: str) -> None:
+        with self._lock:
+            self._pauses.pop(name, None)
+
     def paused_for(self, name: str) -> float:
         with self._lock:
             return max(0.0, self._pauses.get(name, 0.0) - time.time())
@@ -87,6 +91,9 @@ class _RedisCounter:
         current = self._redis.pttl(key)
         if current is None or current < milliseconds:
             self._redis.set(key, "1", px=milliseconds)
+
+    def resume(self, name: str) -> None:
+        self._redis.delete(f"porthole:budget:{name}:pause")
 
     def paused_for(self, name: str) -> float:
         remaining = self._redis.pttl(f"porthole:budget:{name}:pause")
@@ -124,3 +131,8 @@ def acquire(exchange_id: str, *, sleep=time.sleep) -> None:
 def pause(exchange_id: str, seconds: float | None) -> None:
     """Pause every request to this exchange, in every worker, for `seconds` (default 60)."""
     counter().pause(exchange_id, seconds if seconds and seconds > 0 else 60.0)
+
+
+def resume(exchange_id: str) -> None:
+    """End a pause of this exchange at once (its Retry-After has passed, or an admin says so)."""
+    counter().resume(exchange_id)

@@ -249,3 +249,12 @@ def test_only_one_sync_of_an_account_runs_at_a_time(account):
         engine.sync_account(account.pk)
     ExchangeAccount.objects.filter(pk=account.pk).update(sync_claimed_until=None)
     assert engine.sync_account(account.pk).status == SyncRun.Status.SUCCEEDED
+
+
+def test_resuming_ends_a_pause_for_every_worker(settings):
+    from exchanges import ratelimit
+
+    ratelimit.pause("binance", 300)
+    assert ratelimit.counter().paused_for("binance") > 200
+    ratelimit.resume("binance")
+    assert ratelimit.counter().paused_for("binance") == 0
