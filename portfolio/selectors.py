@@ -147,21 +147,38 @@ def _route(price: AssetPrice | None) -> tuple[str, ...]:
     return tuple(f"{leg.exchange_id} {leg.symbol}" for leg in price.legs) if price else ()
 
 
-def holdings(user) -> Holdings:
-    """Return the user's current holdings from their balances, priced from stored prices."""
-    currency = user_settings(user).base_currency
-    now = timezone.now()
-    per_account: dict[str, dict[int, AccountAmount]] = defaultdict(dict)
+BALANCE_ROW = ("account_id", "account__label", "account__exchange_id", "asset", "total")
+BALANCE_ORDER = ("account__exchange_id", "account__label", "account_id")
+
+
+def holdings(user, *, currency: str | None = None) -> Holdings:
+    """Return the user's current holdings from their balances, priced from stored prices.
+
+    currency values them in another base currency than the user's own (the household view
+    values everyone's holdings in the viewer's, so they can be added up).
+    """
+    currency = currency or user_settings(user).base_currency
     balances = (
         Balance.objects.filter(account__in=accounts_visible_to(user))
-        .order_by("account__exchange_id", "account__label", "account_id")
-        .values_list("account_id", "account__label", "account__exchange_id", "asset", "total")
+        .order_by(*BALANCE_ORDER)
+        .values_list(*BALANCE_ROW)
     )
+    return holdings_from(balances, currency)
+
+
+def holdings_from(balances, currency: str, book: PriceBook | None = None) -> Holdings:
+    """Return holdings from BALANCE_ROW tuples (in BALANCE_ORDER), valued in currency.
+
+    Pass `book` to price several people's balances from one read of the prices (household).
+    """
+    now = timezone.now()
+    per_account: dict[str, dict[int, AccountAmount]] = defaultdict(dict)
     for account_id, label, exchange_id, asset, total in balances:
         held = per_account[asset].get(account_id)
         amount = total if held is None else _MATH.add(held.amount, total)
         per_account[asset][account_id] = AccountAmount(account_id, label, exchange_id, amount)
-    book = price_book(set(per_account), currency)
+    if book is None:
+        book = price_book(set(per_account), currency)
 
     priced: list[tuple[str, Decimal, AssetPrice | None, Decimal | None, tuple]] = []
     for asset, by_account in per_account.items():

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "people",  # after django_otp: its admin replaces the device admins that show TOTP keys
+    "notices",
+    "sharing",
 ]
 
 MIDDLEWARE = [
