@@ -168,6 +168,11 @@ def suspend_account(account: ExchangeAccount, reason: str, *, actor: Any = None)
         account.save(update_fields=["status", "status_reason", "suspended_at", "updated_at"])
         AuditEvent.record(account, AuditEvent.Kind.SUSPENDED, reason, actor=actor)
     logger.warning("account %s suspended: %s", account.pk, reason)
+    from notices.services import notify_account_suspended  # here: notices builds on exchanges
+
+    # After commit, so a rolled-back suspension tells nobody; robust, so a failing notice
+    # never undoes the suspension. A lambda, not a partial: the error log needs __qualname__.
+    transaction.on_commit(lambda: notify_account_suspended(account.pk), robust=True)
 
 
 def verify_account(account: ExchangeAccount, *, actor: Any = None) -> Verification:
@@ -313,8 +318,11 @@ def remove_key(account: ExchangeAccount, *, keep_data: bool, actor: Any = None) 
 
 
 def rotation_due(account: ExchangeAccount, now: datetime | None = None) -> bool:
-    """Return whether the key is older than the rotation reminder allows."""
+    """Return whether the key is older than its owner's rotation reminder allows."""
     if not account.encrypted_credentials:
         return False
+    from portfolio.selectors import user_settings  # the owner's own reminder, else the default
+
+    days = user_settings(account.owner).rotation_reminder_days
     age = (now or timezone.now()) - account.key_added_at
-    return age.days >= settings.KEY_ROTATION_DAYS
+    return age.days >= days

@@ -60,6 +60,17 @@ def beat_schedule() -> dict:
             "schedule": timedelta(days=1),
             "options": {"expires": timedelta(hours=23).total_seconds()},
         },
+        # Owners hear of a sync failing for over a day within the hour (once per stretch).
+        "notify-failing-syncs-hourly": {
+            "task": "notices.tasks.notify_failing_syncs",
+            "schedule": timedelta(hours=1),
+            "options": {"expires": timedelta(minutes=55).total_seconds()},
+        },
+        "notify-rotation-due-daily": {
+            "task": "notices.tasks.notify_rotation_due",
+            "schedule": timedelta(days=1),
+            "options": {"expires": timedelta(hours=23).total_seconds()},
+        },
     }
 
 

@@ -177,3 +177,12 @@ def test_a_stale_claim_of_a_crashed_worker_does_not_block_forever(account):
 def test_errors_module_marks_which_problems_are_transient():
     assert errors.RateLimited().transient and errors.ExchangeUnreachable().transient
     assert not errors.AuthenticationFailed().transient
+
+
+def test_the_rotation_reminder_follows_the_owners_own_setting(account, ana):
+    from portfolio.models import UserSettings
+
+    account.key_added_at = timezone.now() - timedelta(days=40)
+    assert not services.rotation_due(account)  # the instance default is 90 days
+    UserSettings.objects.create(user=ana, rotation_reminder_days=30)
+    assert services.rotation_due(account)
