@@ -5,13 +5,15 @@ an export or the shell. Sums are made in Python with Decimal: amounts are text o
 (portfolio/fields.py), where an SQL SUM would go through float.
 """
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, localcontext
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils.dateparse import parse_date
 
@@ -23,6 +25,8 @@ from exchanges.sync.records import EXACT_DIGITS
 # Large enough that a big history is read in few round trips, small enough to stay flat.
 CHUNK_SIZE = 2000
 ZERO = Decimal(0)
+# Totals are keyed by their data's version, so this only bounds how long stale keys linger.
+TOTALS_CACHE_SECONDS = 24 * 3600
 
 
 def owned_accounts(user) -> QuerySet[ExchangeAccount]:
@@ -215,8 +219,35 @@ class TradeTotals:
         return [self.by_asset[a] for a in sorted(self.by_asset)]
 
 
+def _cached(queryset: QuerySet, changed: str | None, compute):
+    """Return compute(queryset), remembered until the rows it covers change.
+
+    Summing every trade of a big account on each page view costs half a second; the data
+    changes only when a sync adds or updates rows. The key holds the query itself (so the user
+    and the filter) and a version read in one indexed query: how many rows, the newest id and,
+    where rows are updated in place, the newest update.
+    """
+    version = queryset.order_by().aggregate(
+        n=Count("pk"), last=Max("pk"), **({"changed": Max(changed)} if changed else {})
+    )
+    stamp = str(queryset.query) + "|" + "|".join(str(version[k]) for k in sorted(version))
+    key = (
+        f"history-totals:{queryset.model._meta.model_name}:"
+        + hashlib.sha256(stamp.encode()).hexdigest()
+    )
+    result = cache.get(key)
+    if result is None:
+        result = compute(queryset)
+        cache.set(key, result, timeout=TOTALS_CACHE_SECONDS)
+    return result
+
+
 def trade_totals(trades: QuerySet[Trade]) -> TradeTotals:
-    """Return the count and exact per-asset sums of the trades, streamed in chunks."""
+    """Return the count and exact per-asset sums of the trades (cached until they change)."""
+    return _cached(trades, None, _sum_trades)
+
+
+def _sum_trades(trades: QuerySet[Trade]) -> TradeTotals:
     totals = TradeTotals()
     rows = trades.order_by().values_list("base", "quote", "side", "amount", "cost")
     with localcontext(prec=EXACT_DIGITS):  # the default 28 digits would round the sums
@@ -269,7 +300,12 @@ def transfer_totals(transfers: QuerySet[Transfer]) -> TransferTotals:
 
     A pending, failed or canceled transfer moved nothing (yet), so it is counted but not
     summed. A fee is summed under its own currency, which is not always the asset moved.
+    Cached until the transfers change (a pending one completing included).
     """
+    return _cached(transfers, "updated_at", _sum_transfers)
+
+
+def _sum_transfers(transfers: QuerySet[Transfer]) -> TransferTotals:
     totals = TransferTotals()
     rows = transfers.order_by().values_list(
         "asset", "kind", "amount", "fee", "fee_currency", "status"

@@ -26,11 +26,13 @@ PAGE_SIZE = 50
 def _page_context(
     request: HttpRequest, rows, history_filter, accounts, totals, direction_choices
 ) -> dict:
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = totals.count  # counted with the totals: no second COUNT of the rows
     return {
         "accounts": accounts,
         "direction_choices": direction_choices,
         "filter": history_filter,
-        "page_obj": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page_obj": paginator.get_page(request.GET.get("page")),
         "totals": totals,
         "time_zone": history_filter.time_zone,
     }

@@ -70,3 +70,13 @@ def _fresh_request_budgets():
     clear()
     yield
     clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start each test with an empty cache: rolled-back tests reuse row ids, and cached
+    results keyed by ids and counts (history totals, login counters) must not carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

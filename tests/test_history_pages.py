@@ -357,3 +357,35 @@ def test_the_amount_filter_is_available_in_templates():
         Context({"v": Decimal("1000.10")})
     )
     assert rendered == "1,000.1"
+
+
+def test_totals_are_remembered_until_a_sync_adds_or_changes_rows(django_user_model):
+    from decimal import Decimal
+
+    from portfolio import history_selectors as hs
+    from tests.history_helpers import make_account, make_trade, make_transfer
+
+    user = django_user_model.objects.create_user("tot", password="a-long-password-1")
+    account = make_account(user)
+    make_trade(account, amount="1")
+    trades = hs.trades_of(user)
+    assert hs.trade_totals(trades).by_asset["BTC"].bought == Decimal("1")
+    calls = []
+    original = hs._sum_trades
+    hs._sum_trades = lambda qs: calls.append(1) or original(qs)
+    try:
+        hs.trade_totals(hs.trades_of(user))
+        assert calls == []  # served from the cache
+        make_trade(account, amount="2")
+        assert hs.trade_totals(hs.trades_of(user)).by_asset["BTC"].bought == Decimal("3")
+        assert calls == [1]
+    finally:
+        hs._sum_trades = original
+    pending = make_transfer(account, amount="5", status="pending")
+    assert hs.transfer_totals(hs.transfers_of(user)).not_completed == 1
+    from django.utils import timezone
+
+    pending.status = "ok"
+    pending.updated_at = timezone.now()  # as the sync's store does when it completes
+    pending.save()
+    assert hs.transfer_totals(hs.transfers_of(user)).by_asset["BTC"].deposited == Decimal("5")

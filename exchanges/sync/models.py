@@ -92,6 +92,9 @@ class Trade(models.Model):
         ]
         indexes = [
             models.Index(fields=["account", "timestamp"]),
+            # The history pages list every account's trades newest first: without this the
+            # database sorts the whole history to show fifty rows.
+            models.Index(fields=["-timestamp", "-id"], name="sync_trade_newest_first"),
             models.Index(fields=["account", "base"]),
             models.Index(fields=["account", "quote"]),
         ]
@@ -128,7 +131,10 @@ class Transfer(models.Model):
                 fields=["account", "kind", "transfer_id"], name="sync_transfer_unique"
             )
         ]
-        indexes = [models.Index(fields=["account", "timestamp"])]
+        indexes = [
+            models.Index(fields=["account", "timestamp"]),
+            models.Index(fields=["-timestamp", "-id"], name="sync_transfer_newest_first"),
+        ]
         ordering = ["-timestamp", "-pk"]
 
     def __str__(self) -> str:
