@@ -69,6 +69,11 @@ class AmountField(models.DecimalField):
 
         return prep_text
 
+    def from_db_value(self, value, expression, connection):
+        if value is None or isinstance(value, Decimal):
+            return value
+        return Decimal(str(value))
+
 
 def amount_text(value: Decimal, quantum: Decimal, context: Context) -> str:
     """Return the one spelling of an amount stored on SQLite, so equality lookups on text work.
@@ -77,8 +82,3 @@ def amount_text(value: Decimal, quantum: Decimal, context: Context) -> str:
     that does not fit raises InvalidOperation instead of being rounded off).
     """
     return format(value.quantize(quantum, context=context), "f")
-
-    def from_db_value(self, value, expression, connection):
-        if value is None or isinstance(value, Decimal):
-            return value
-        return Decimal(str(value))

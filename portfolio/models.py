@@ -35,7 +35,7 @@ def Amount(**kwargs) -> AmountField:  # noqa: N802 - a field factory, read like 
 
 
 class BaseCurrency(models.TextChoices):
-    """What a user's portfolio is valued in: a fiat currency, or bitcoin."""
+    """What a user's portfolio is valued in: a fiat currency, bitcoin, ether or tether."""
 
     USD = "USD", "US dollar"
     EUR = "EUR", "Euro"
@@ -45,6 +45,8 @@ class BaseCurrency(models.TextChoices):
     CAD = "CAD", "Canadian dollar"
     AUD = "AUD", "Australian dollar"
     BTC = "BTC", "Bitcoin"
+    ETH = "ETH", "Ether"
+    USDT = "USDT", "Tether (USDT)"
 
 
 class UserSettings(models.Model):

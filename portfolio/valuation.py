@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Context, Decimal
 
 # Base currencies Porthole values in (portfolio.models.BaseCurrency lists the same codes).
-BASE_CURRENCIES = ("USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "BTC")
+BASE_CURRENCIES = ("USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "BTC", "ETH", "USDT")
 # Assets a price may be bridged through, in order of preference: the quote currencies that
 # most markets use, so that one bridge almost always exists.
 BRIDGES = ("USDT", "USDC", "BTC", "ETH", "EUR", "USD")

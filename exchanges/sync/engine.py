@@ -6,8 +6,9 @@ stopped.
 """
 
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Q
@@ -28,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 # A claim outlives the task's hard time limit, so a crashed worker's claim lapses by itself.
 CLAIM_TTL = timedelta(minutes=35)
+# A running sync pushes its claim's end to now + CLAIM_TTL at most this often (seconds), not on
+# every page: the claim never has less than CLAIM_TTL - RENEW_EVERY left while the sync runs.
+RENEW_EVERY = 30.0
 
 Progress = Callable[[str, int, int], None]
 
@@ -41,6 +45,7 @@ class _Run:
     record: SyncRun
     progress: Progress | None
     client: ExchangeClient | None = None
+    renewed_at: float = field(default_factory=time.monotonic)  # claim() or the last renewal
 
     def report(self, text: str, done: int = 0, total: int = 0) -> None:
         if self.client is not None:
@@ -65,10 +70,15 @@ def claim(account_id: int) -> bool:
     return taken == 1
 
 
-def _renew(account: ExchangeAccount) -> None:
+def _renew(account: ExchangeAccount, run: _Run) -> None:
+    """Extend the claim to now + CLAIM_TTL, if the last extension is RENEW_EVERY seconds old."""
+    now = time.monotonic()
+    if now - run.renewed_at < RENEW_EVERY:
+        return
     ExchangeAccount.objects.filter(pk=account.pk).update(
         sync_claimed_until=timezone.now() + CLAIM_TTL
     )
+    run.renewed_at = now
 
 
 def _release(account_id: int) -> None:
@@ -127,7 +137,7 @@ def sync_stream(client: ExchangeClient, account: ExchangeAccount, stream: Stream
             new = store.store_page(account, stream.name, market, page.records, page.position)
             added += new
             run.add(stream.name, new)
-            _renew(account)
+            _renew(account, run)
             if not page.more:
                 break
             position = page.position

@@ -1,14 +1,21 @@
 """Writes of the sync: each page's rows and its cursor in one transaction, balances, snapshots.
 
-Counting new rows reads the existing ids first (one query per page) and inserts with
-ignore_conflicts, so a concurrent or repeated insert never fails and never duplicates.
+A page's trades go in through one raw `INSERT … ON CONFLICT DO NOTHING` per page (executemany
+on the model's own columns), with values prepared exactly as the model fields would prepare
+them (see prepared_rows). The unique constraints on the exchange's ids drop repeats, so a
+concurrent or repeated insert never fails and never duplicates, and the database's own count of
+inserted rows is the exact number of new ones: no query of existing ids first.
 """
 
 from collections import defaultdict
-from datetime import date
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from decimal import Decimal, localcontext
+from functools import partial
+from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from exchanges.models import ExchangeAccount
@@ -21,6 +28,7 @@ from exchanges.sync.models import (
     Transfer,
 )
 from exchanges.sync.records import EXACT_DIGITS, BalanceRecord, TradeRecord, TransferRecord
+from portfolio.fields import AmountField
 
 
 def load_position(account: ExchangeAccount, stream: str, market: str | None) -> dict:
@@ -37,45 +45,186 @@ def _save_position(
     )
 
 
-def _store_trades(account: ExchangeAccount, records: list[TradeRecord]) -> int:
-    keys = {(r.market, r.trade_id) for r in records}
-    existing = set(
-        Trade.objects.filter(
-            account=account,
-            market__in={m for m, _ in keys},
-            trade_id__in={t for _, t in keys},
-        ).values_list("market", "trade_id")
-    )
-    new, seen = [], set()
-    for r in records:
-        key = (r.market, r.trade_id)
-        if key in existing or key in seen:
-            continue
-        seen.add(key)
-        new.append(
-            Trade(
-                account=account,
-                trade_id=r.trade_id,
-                order_id=r.order_id,
-                market=r.market,
-                base=r.base,
-                quote=r.quote,
-                side=r.side,
-                price=r.price,
-                amount=r.amount,
-                cost=r.cost,
-                fee=r.fee,
-                fee_currency=r.fee_currency,
-                taker_or_maker=r.taker_or_maker,
-                timestamp=r.timestamp,
-                raw=r.raw,
+def _prep_function(field: models.Field, connection) -> Callable[[Any], Any]:
+    """Return a function giving exactly field.get_db_prep_save(value, connection), faster.
+
+    The sync's records hold plain str, Decimal and aware datetime values; those take a short
+    path with the same result, anything else goes through the field itself.
+    """
+    slow = partial(field.get_db_prep_save, connection=connection)
+    if isinstance(field, AmountField):
+        return field.db_prep_function(connection)
+    if isinstance(field, models.DateTimeField):
+        adapt = connection.ops.adapt_datetimefield_value
+        if connection.vendor == "sqlite" and settings.USE_TZ:
+            # What SQLite's adapt_datetimefield_value does to an aware datetime, inline.
+            zone = connection.timezone
+
+            def adapt(value: datetime) -> str:
+                return str(value.astimezone(zone).replace(tzinfo=None))
+
+        def prep_datetime(value: Any) -> Any:
+            if type(value) is datetime and value.tzinfo is not None:
+                return adapt(value)
+            return slow(value)
+
+        return prep_datetime
+    if isinstance(field, models.JSONField) and field.encoder is None:
+        adapt_json = connection.ops.adapt_json_value
+        return lambda value: adapt_json(value, None) if type(value) is dict else slow(value)
+    return slow
+
+
+def prepared_rows(
+    model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]], using: str
+) -> list[tuple]:
+    """Return rows of Python values (in the order of names) as the database's parameters,
+    each exactly what the model field's get_db_prep_save gives (tests/test_sync_store.py).
+
+    Column by column: a text column holding only str is passed as it is (a CharField or
+    TextField prepares a str to itself); the others go through _prep_function.
+    """
+    connection = connections[using]
+    columns = list(zip(*rows, strict=True))
+    if not columns:
+        return []
+    prepared = []
+    for name, values in zip(names, columns, strict=True):
+        field = model._meta.get_field(name)
+        if isinstance(field, models.CharField | models.TextField) and set(map(type, values)) == {
+            str
+        }:
+            prepared.append(values)
+        elif field.is_relation and set(map(type, values)) == {int}:
+            # A page's rows share their account: each distinct id is prepared once.
+            prep = _prep_function(field, connection)
+            known = {value: prep(value) for value in set(values)}
+            prepared.append([known[value] for value in values])
+        else:
+            prepared.append(list(map(_prep_function(field, connection), values)))
+    return list(zip(*prepared, strict=True))
+
+
+# On PostgreSQL, from this many rows on a COPY through a temporary table beats executemany;
+# below it, creating and dropping the table costs more than it saves (a sync with little new).
+COPY_FROM_ROWS = 100
+
+
+def insert_new(
+    model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Insert rows (Python values in the order of names), skipping any that conflict with a
+    unique constraint; return how many were inserted (the database's own count).
+
+    Unlike bulk_create(ignore_conflicts=True) (SQLite's INSERT OR IGNORE), only uniqueness
+    conflicts are skipped: a NULL in a NOT NULL column still fails. All or nothing: in the
+    caller's transaction, or in one of its own.
+    """
+    using = router.db_for_write(model)
+    params = prepared_rows(model, names, rows, using)
+    if not params:
+        return 0
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(params) >= COPY_FROM_ROWS:
+            return _copy_new(
+                cursor, table, "pg_temp." + quote(f"new_{model._meta.db_table}"), columns, params
             )
+        # One statement run per row (SQLite: prepared once, looped in C; psycopg 3: pipelined).
+        # executemany's count is the sum of the rows' counts, and a row skipped on a conflict
+        # counts 0. (Measured on SQLite: one multi-row INSERT … RETURNING per page was slower.)
+        placeholders = ", ".join(["%s"] * len(names))
+        # Only quoted names from the model's own metadata go into the text; values are params.
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING"  # noqa: S608
+        cursor.executemany(sql, params)
+        return cursor.rowcount
+
+
+def _copy_new(cursor, table: str, stage: str, columns: str, params: list[tuple]) -> int:
+    """PostgreSQL: COPY the rows into a temporary table shaped like the target's columns, then
+    INSERT … SELECT … ON CONFLICT DO NOTHING from it; return the rows inserted.
+
+    Measured per 1,000-row page against psycopg 3's pipelined executemany of one INSERT per
+    row (client-side binding, as Django's cursors bind: ~45 ms; server-side: ~25 ms), one
+    multi-row INSERT and INSERT … SELECT FROM unnest(arrays): COPY takes ~15 ms. The table is
+    dropped again at once (and by ON COMMIT DROP, or the rollback, if anything fails).
+    """
+    # Only quoted names from the model's own metadata go into these texts.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
+        f"SELECT {columns} FROM {table} WITH NO DATA"
+    )
+    with (
+        cursor.db.wrap_database_errors,
+        cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in params:
+            copy.write_row(row)
+    cursor.execute(
+        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} "  # noqa: S608
+        "ON CONFLICT DO NOTHING"
+    )
+    added = cursor.rowcount
+    cursor.execute(f"DROP TABLE {stage}")
+    return added
+
+
+_TRADE_COLUMNS = (
+    "account",
+    "trade_id",
+    "order_id",
+    "market",
+    "base",
+    "quote",
+    "side",
+    "price",
+    "amount",
+    "cost",
+    "fee",
+    "fee_currency",
+    "taker_or_maker",
+    "timestamp",
+    "raw",
+)
+
+
+def _store_trades(account: ExchangeAccount, records: list[TradeRecord]) -> int:
+    rows = (
+        (
+            account.pk,
+            r.trade_id,
+            r.order_id,
+            r.market,
+            r.base,
+            r.quote,
+            r.side,
+            r.price,
+            r.amount,
+            r.cost,
+            r.fee,
+            r.fee_currency,
+            r.taker_or_maker,
+            r.timestamp,
+            r.raw,
         )
-    Trade.objects.bulk_create(new, ignore_conflicts=True)
-    return len(new)
+        for r in records
+    )
+    return insert_new(Trade, _TRADE_COLUMNS, rows)
 
 
 _TRANSFER_FIELDS = ("amount", "fee", "fee_currency", "network", "txid", "status", "raw")
+_NEW_TRANSFER_COLUMNS = (
+    "account",
+    "kind",
+    "transfer_id",
+    "asset",
+    "timestamp",
+    "updated_at",
+    *_TRANSFER_FIELDS,
+)
 
 
 def _store_transfers(account: ExchangeAccount, records: list[TransferRecord]) -> int:
@@ -94,14 +243,14 @@ def _store_transfers(account: ExchangeAccount, records: list[TransferRecord]) ->
         row = existing.get(key)
         if row is None:
             new.append(
-                Transfer(
-                    account=account,
-                    kind=r.kind,
-                    transfer_id=r.transfer_id,
-                    asset=r.asset,
-                    timestamp=r.timestamp,
-                    updated_at=now,
-                    **{f: getattr(r, f) for f in _TRANSFER_FIELDS},
+                (
+                    account.pk,
+                    r.kind,
+                    r.transfer_id,
+                    r.asset,
+                    r.timestamp,
+                    now,
+                    *(getattr(r, f) for f in _TRANSFER_FIELDS),
                 )
             )
         elif any(getattr(row, f) != getattr(r, f) for f in _TRANSFER_FIELDS if f != "raw"):
@@ -110,10 +259,10 @@ def _store_transfers(account: ExchangeAccount, records: list[TransferRecord]) ->
                 setattr(row, f, getattr(r, f))
             row.updated_at = now
             changed.append(row)
-    Transfer.objects.bulk_create(new, ignore_conflicts=True)
+    added = insert_new(Transfer, _NEW_TRANSFER_COLUMNS, new)
     if changed:
         Transfer.objects.bulk_update(changed, [*_TRANSFER_FIELDS, "updated_at"])
-    return len(new)
+    return added
 
 
 def store_page(
