@@ -212,6 +212,7 @@ class TradeTotals:
 
     count: int = 0
     by_asset: dict[str, AssetTradeTotals] = field(default_factory=dict)
+    cache_key: str = ""
 
     @property
     def assets(self) -> list[AssetTradeTotals]:
@@ -238,6 +239,8 @@ def _cached(queryset: QuerySet, changed: str | None, compute):
     result = cache.get(key)
     if result is None:
         result = compute(queryset)
+        # Pages cache their rendered totals under the same key: it changes with the data.
+        result.cache_key = key
         cache.set(key, result, timeout=TOTALS_CACHE_SECONDS)
     return result
 
@@ -288,6 +291,7 @@ class TransferTotals:
     count: int = 0
     not_completed: int = 0
     by_asset: dict[str, AssetTransferTotals] = field(default_factory=dict)
+    cache_key: str = ""
 
     @property
     def assets(self) -> list[AssetTransferTotals]:

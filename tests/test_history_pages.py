@@ -389,3 +389,16 @@ def test_totals_are_remembered_until_a_sync_adds_or_changes_rows(django_user_mod
     pending.updated_at = timezone.now()  # as the sync's store does when it completes
     pending.save()
     assert hs.transfer_totals(hs.transfers_of(user)).by_asset["BTC"].deposited == Decimal("5")
+
+
+def test_the_totals_on_the_page_change_as_soon_as_a_trade_arrives(client, django_user_model):
+    from tests.history_helpers import make_account, make_trade
+
+    user = django_user_model.objects.create_user("pg", password="a-long-password-1")
+    client.force_login(user)
+    account = make_account(user)
+    make_trade(account, market="ZEC/USDT", amount="1.5")
+    assert "1.5" in client.get("/trades/").content.decode()
+    make_trade(account, market="ZEC/USDT", amount="2.25")
+    page = client.get("/trades/").content.decode()
+    assert "3.75" in page
