@@ -2,9 +2,11 @@
 
     python -m tests.fake_exchange --port 8123
 
-Then start Porthole with CCXT_URL_OVERRIDES='{"binance": "http://127.0.0.1:8123"}' and connect
-a Binance key: any key containing "withdraw" is reported with withdrawals enabled, "futures"
-with futures trading, and any other key as read-only. The account has a year of history.
+Then start Porthole with CCXT_URL_OVERRIDES='{"binance": "http://127.0.0.1:8123"}' and
+PRICING_EXCHANGES=binance, and connect a Binance key: any key containing "withdraw" is reported
+with withdrawals enabled, "futures" with futures trading, and any other key as read-only. The
+account has a year of history, prices with a year of daily candles, and one asset (PORT) that
+no market prices.
 """
 
 import argparse
@@ -56,8 +58,51 @@ def demo_ledger(days: int = 365, seed: int = 7) -> binance.Ledger:
         "ETH": (str(eth), "0"),
         "USDT": (str(usdt.quantize(Decimal("0.01"))), "0"),
         "DOGE": ("1500", "0"),
+        "PORT": ("42", "0"),  # no market anywhere: shown as "no price"
     }
     return ledger
+
+
+def demo_market_data(days: int = 400, seed: int = 11) -> binance.MarketData:
+    """Return last prices and daily closes for the demo markets (PORT has no market)."""
+    rng = random.Random(seed)  # noqa: S311 - demo data
+    start = {
+        "BTCUSDT": "30000",
+        "ETHUSDT": "1800",
+        "ETHBTC": "0.06",
+        "DOGEUSDT": "0.07",
+        "BNBUSDT": "240",
+        "USDTUSD": "1.0002",
+    }
+    growth = {
+        "BTCUSDT": 2.1,
+        "ETHUSDT": 1.6,
+        "ETHBTC": 0.8,
+        "DOGEUSDT": 1.9,
+        "BNBUSDT": 1.3,
+        "USDTUSD": 1.0,
+    }
+    today = int(time.time() * 1000) // DAY_MS * DAY_MS
+    data = binance.MarketData(
+        markets=[
+            ("BTC", "USDT"),
+            ("ETH", "USDT"),
+            ("ETH", "BTC"),
+            ("DOGE", "USDT"),
+            ("BNB", "USDT"),
+            ("USDT", "USD"),
+        ]
+    )
+    for symbol, first in start.items():
+        closes = {}
+        for day in range(days, -1, -1):
+            trend = 1 + (growth[symbol] - 1) * (days - day) / days
+            wobble = 1 + (rng.random() - 0.5) / (500 if symbol == "USDTUSD" else 15)
+            price = Decimal(first) * Decimal(str(round(trend * wobble, 6)))
+            closes[today - day * DAY_MS] = str(price.quantize(Decimal("0.00000001")))
+        data.closes[symbol] = closes
+        data.last[symbol] = closes[today]
+    return data
 
 
 def _permissions_by_key(request: Request) -> Reply:
@@ -75,7 +120,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8123)
     args = parser.parse_args()
     server = FakeExchangeServer(port=args.port)
-    binance.serve_ledger(server, demo_ledger())
+    ledger = demo_ledger()
+    binance.serve_ledger(server, ledger)
+    market_data = demo_market_data()
+    ledger.markets = market_data.markets
+    binance.serve_market_data(server, market_data)
     server.route("GET", binance.PERMISSIONS_PATH, _permissions_by_key)
     server.start()
     print(f"fake Binance listening on {server.base_url}")
