@@ -630,6 +630,11 @@ def run(args: argparse.Namespace, medium: int) -> None:  # noqa: PLR0915
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    else:
+        # What the worker does after every sync on SQLite (portfolio/maintenance.py).
+        from portfolio.maintenance import optimize_after_writes
+
+        optimize_after_writes()
     built = time.perf_counter() - start
     say()
     say(f"1. Data, built with bulk_create in batches of {BATCH:,} in {built:.0f} s")

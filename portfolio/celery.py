@@ -43,6 +43,11 @@ def beat_schedule() -> dict:
             "options": {"expires": settings.SYNC_DISPATCH_INTERVAL.total_seconds() * 0.9},
         },
         # Pages only read stored prices; this keeps them fresh (older ones are shown stale).
+        "analyze-database": {
+            "task": "portfolio.tasks.analyze_database",
+            "schedule": timedelta(days=1),
+            "options": {"expires": timedelta(hours=23).total_seconds()},
+        },
         "refresh-prices": {
             "task": "portfolio.tasks.refresh_prices",
             "schedule": settings.PRICE_REFRESH_INTERVAL,

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from exchanges.errors import ExchangeProblem
+from portfolio import maintenance
 from portfolio.services import record_heartbeat
 
 logger = logging.getLogger(__name__)
@@ -20,6 +21,12 @@ REBUILD_LOCK_SECONDS = 30 * 60
 def heartbeat() -> None:
     """Record that beat enqueued this and a worker ran it (shown on /healthz)."""
     record_heartbeat("celery")
+
+
+@shared_task(name="portfolio.tasks.analyze_database", ignore_result=True)
+def analyze_database() -> None:
+    """Refresh SQLite's planner statistics (a no-op on PostgreSQL, which does it itself)."""
+    maintenance.analyze_database()
 
 
 @shared_task(name="portfolio.tasks.refresh_prices", ignore_result=True)

@@ -258,3 +258,15 @@ def test_resuming_ends_a_pause_for_every_worker(settings):
     assert ratelimit.counter().paused_for("binance") > 200
     ratelimit.resume("binance")
     assert ratelimit.counter().paused_for("binance") == 0
+
+
+def test_a_sync_leaves_sqlite_planner_statistics_for_the_history_pages(account, ledger):
+    from django.db import connection
+
+    ledger.add_trade("BTCUSDT", "1", "1", T0)
+    engine.sync_account(account.pk)
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's autovacuum keeps its own statistics")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        assert cursor.fetchone()[0] == 1

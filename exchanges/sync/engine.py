@@ -24,6 +24,7 @@ from exchanges.sync.models import SyncRun
 from exchanges.sync.profiles import Profile, profile_for
 from exchanges.sync.records import balances_from_ccxt
 from exchanges.sync.streams import Stream
+from portfolio.maintenance import optimize_after_writes
 
 logger = logging.getLogger(__name__)
 
@@ -199,6 +200,7 @@ def _sync_claimed(account: ExchangeAccount, run: _Run) -> SyncRun:
         return run.record
     ExchangeAccount.objects.filter(pk=account.pk).update(last_sync_at=timezone.now())
     _finish(run, SyncRun.Status.SUCCEEDED)
+    optimize_after_writes()  # SQLite's planner statistics, for the history pages
     from portfolio.tasks import schedule_history_rebuild  # here: portfolio builds on exchanges
 
     schedule_history_rebuild(account.owner_id)
