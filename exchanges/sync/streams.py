@@ -8,6 +8,7 @@ rather than skipped; the database's unique constraints drop the repeats.
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -42,7 +43,7 @@ def _now_ms() -> int:
 
 
 @dataclass
-class Stream:
+class Stream(ABC):
     """One kind of history on one exchange: trades, deposits or withdrawals."""
 
     name: str  # "trades", "deposits", "withdrawals"
@@ -56,8 +57,9 @@ class Stream:
             return trade_from_ccxt(item)
         return transfer_from_ccxt(item, "deposit" if self.name == "deposits" else "withdrawal")
 
+    @abstractmethod
     def fetch_page(self, client: ExchangeClient, market: str | None, position: dict) -> Page:
-        raise NotImplementedError  # each subclass pages its own way
+        """Return the next page after `position`; each subclass pages its own way."""
 
     def rewind(self, position: dict, timestamp_ms: int) -> dict:
         """Return the position to re-read from a timestamp; streams that can't, keep theirs."""
