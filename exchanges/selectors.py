@@ -1,7 +1,10 @@
 """Reads of exchange accounts, always scoped to their owner."""
 
+from datetime import datetime, timedelta
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from exchanges.models import AuditEvent, ExchangeAccount
 
@@ -43,3 +46,22 @@ def sync_status(account: ExchangeAccount) -> dict:
         "started_at": run.started_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
     }
+
+
+def key_rotation_due(account: ExchangeAccount, reminder_days: int, now: datetime) -> bool:
+    """Return whether the account's key is at least reminder_days old (never for a removed key)."""
+    if not account.encrypted_credentials:
+        return False
+    return now - account.key_added_at >= timedelta(days=reminder_days)
+
+
+def rotation_reminder_days(user) -> int:
+    """Return after how many days the user wants to be reminded to replace a key."""
+    from portfolio.selectors import user_settings  # portfolio builds on exchanges, not back
+
+    return user_settings(user).rotation_reminder_days
+
+
+def rotation_due(account: ExchangeAccount, now: datetime | None = None) -> bool:
+    """Return whether the key is older than its owner's rotation reminder allows."""
+    return key_rotation_due(account, rotation_reminder_days(account.owner), now or timezone.now())

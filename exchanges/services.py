@@ -315,14 +315,3 @@ def remove_key(account: ExchangeAccount, *, keep_data: bool, actor: Any = None) 
             account.save()
         else:
             account.delete()
-
-
-def rotation_due(account: ExchangeAccount, now: datetime | None = None) -> bool:
-    """Return whether the key is older than its owner's rotation reminder allows."""
-    if not account.encrypted_credentials:
-        return False
-    from portfolio.selectors import user_settings  # the owner's own reminder, else the default
-
-    days = user_settings(account.owner).rotation_reminder_days
-    age = (now or timezone.now()) - account.key_added_at
-    return age.days >= days

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
@@ -13,7 +14,16 @@ from exchanges.credentials import Credentials
 from exchanges.errors import ExchangeProblem
 from exchanges.forms import ConnectForm, KeyForm, RemoveKeyForm
 from exchanges.scopes import ScopeReport
-from exchanges.selectors import account_of, accounts_of, audit_trail, sync_runs, sync_status
+from exchanges.selectors import (
+    account_of,
+    accounts_of,
+    audit_trail,
+    key_rotation_due,
+    rotation_due,
+    rotation_reminder_days,
+    sync_runs,
+    sync_status,
+)
 
 SECRET_FIELDS = ("api_key", "secret", "password", "uid")
 
@@ -21,8 +31,9 @@ SECRET_FIELDS = ("api_key", "secret", "password", "uid")
 @login_required
 def account_list(request: HttpRequest) -> HttpResponse:
     accounts = list(accounts_of(request.user))
+    reminder, now = rotation_reminder_days(request.user), timezone.now()
     for account in accounts:
-        account.rotation_due = services.rotation_due(account)
+        account.rotation_due = key_rotation_due(account, reminder, now)
     return render(request, "exchanges/account_list.html", {"accounts": accounts})
 
 
@@ -83,7 +94,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "exchange": get_exchange(account.exchange_id),
             "events": audit_trail(account),
-            "rotation_due": services.rotation_due(account),
+            "rotation_due": rotation_due(account),
             "remove_form": RemoveKeyForm(),
             "runs": sync_runs(account),
             "sync": sync_status(account),

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from exchanges.catalog import get_exchange
 from exchanges.models import ExchangeAccount
+from exchanges.selectors import key_rotation_due
 from exchanges.sync.models import SyncRun
 from notices.models import Kind, Notice, NoticePreference
 from portfolio.models import UserSettings
@@ -178,8 +179,7 @@ def keys_due_for_rotation(now: datetime | None = None) -> list[DueKey]:
     due = []
     for account in accounts:
         reminder = reminders.get(account.owner_id, settings.KEY_ROTATION_DAYS)
-        age = now - account.key_added_at
-        if age < timedelta(days=reminder):
+        if not key_rotation_due(account, reminder, now):
             continue
         due.append(
             DueKey(
@@ -191,7 +191,7 @@ def keys_due_for_rotation(now: datetime | None = None) -> list[DueKey]:
                 label=account.label,
                 status_label=account.get_status_display(),
                 key_added_at=account.key_added_at,
-                age_days=age.days,
+                age_days=(now - account.key_added_at).days,
                 reminder_days=reminder,
             )
         )

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from exchanges.catalog import get_exchange
 from exchanges.models import ExchangeAccount
+from exchanges.selectors import key_rotation_due
 from exchanges.sync.models import Balance, SyncRun
 from portfolio.models import PortfolioValueDay, Price, UserSettings
 from portfolio.valuation import (
@@ -399,7 +400,7 @@ class AccountCard:
 
 def account_strip(user) -> list[AccountCard]:
     """Return every visible account with its sync state and key-rotation reminder."""
-    reminder = timedelta(days=user_settings(user).rotation_reminder_days)
+    reminder = user_settings(user).rotation_reminder_days
     now = timezone.now()
     newest = SyncRun.objects.filter(account=OuterRef("pk")).order_by("-started_at", "-pk")
     accounts = accounts_visible_to(user).annotate(
@@ -429,7 +430,7 @@ def account_strip(user) -> list[AccountCard]:
                 else "",
                 key_added_at=account.key_added_at,
                 key_age_days=(now - account.key_added_at).days,
-                rotation_due=now - account.key_added_at >= reminder,
+                rotation_due=key_rotation_due(account, reminder, now),
             )
         )
     return cards

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from exchanges import errors, services, tasks
+from exchanges import errors, selectors, services, tasks
 from exchanges.credentials import Credentials
 from exchanges.models import ExchangeAccount
 from exchanges.sync import schedule
@@ -183,6 +183,19 @@ def test_the_rotation_reminder_follows_the_owners_own_setting(account, ana):
     from portfolio.models import UserSettings
 
     account.key_added_at = timezone.now() - timedelta(days=40)
-    assert not services.rotation_due(account)  # the instance default is 90 days
+    assert not selectors.rotation_due(account)  # the instance default is 90 days
     UserSettings.objects.create(user=ana, rotation_reminder_days=30)
-    assert services.rotation_due(account)
+    assert selectors.rotation_due(account)
+
+
+def test_a_removed_key_is_never_due_for_rotation_on_any_page(account, ana):
+    from portfolio.selectors import account_strip
+
+    ExchangeAccount.objects.filter(pk=account.pk).update(
+        key_added_at=timezone.now() - timedelta(days=400)
+    )
+    assert [card.rotation_due for card in account_strip(ana)] == [True]
+    services.remove_key(ExchangeAccount.objects.get(pk=account.pk), keep_data=True)
+    account.refresh_from_db()
+    assert not selectors.rotation_due(account)
+    assert [card.rotation_due for card in account_strip(ana)] == [False]
