@@ -21,7 +21,6 @@ import math
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -31,9 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from common import database_label, load_average, say, setup_django
 
 BATCH = 5000
 EXCHANGES = ("binance", "kraken", "coinbase", "okx")
@@ -43,72 +40,7 @@ UNPRICED_EVERY = 40  # one made-up asset in 40 has no market at all: "no price"
 TARGETS = {"page": 0.150, "history": 0.100}
 
 
-def say(text: str = "") -> None:
-    print(text, flush=True)
-
-
 # --- Django ----------------------------------------------------------------------------------
-
-
-def setup_django(data_dir: str) -> None:
-    """Configure Porthole for the benchmark (DEBUG off, plain HTTP) and migrate its database."""
-    from cryptography.fernet import Fernet
-
-    os.environ["DATA_DIR"] = data_dir
-    for name in ("REDIS_URL", "REDIS_URL_FILE"):
-        os.environ.pop(name, None)
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret")
-    os.environ.update(
-        {
-            "DEBUG": "false",  # DEBUG would keep a log of every query
-            "LOG_LEVEL": "WARNING",
-            "HTTPS": "false",
-            "STATIC_MANIFEST": "false",
-            "ALLOWED_HOSTS": "testserver,localhost",
-            "REQUIRE_TWO_FACTOR": "false",
-            "CREDENTIALS_KEYS": Fernet.generate_key().decode(),
-            "DJANGO_SETTINGS_MODULE": "portfolio.settings",
-        }
-    )
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    assert not settings.DEBUG, "DEBUG must be off: it keeps every query in memory"  # noqa: S101
-    logging.getLogger("django.request").setLevel(logging.CRITICAL)  # the 404 of a missing page
-    call_command("migrate", verbosity=0)
-    patch_amount_field()
-
-
-def patch_amount_field() -> None:
-    """Give AmountField its from_db_value back if it lost it (in this process only, loudly).
-
-    Without it, SQLite hands amounts back as str and every page summing them fails.
-    """
-    from portfolio.fields import AmountField
-
-    if hasattr(AmountField, "from_db_value"):
-        return
-
-    def from_db_value(self: Any, value: Any, expression: Any, connection: Any) -> Any:
-        if value is None or isinstance(value, Decimal):
-            return value
-        return Decimal(str(value))
-
-    AmountField.from_db_value = from_db_value
-    say("!! portfolio/fields.py: AmountField has no from_db_value (amounts read back as str on")
-    say("!! SQLite); this benchmark adds the missing method in its own process to go on.")
-
-
-def database_label() -> str:
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if os.environ.get("DATABASE_URL"):
-        return f"{db['ENGINE'].rsplit('.', 1)[-1]} from DATABASE_URL"
-    return "SQLite in a temporary DATA_DIR"
 
 
 def require_empty_database() -> None:
@@ -559,13 +491,6 @@ def db_size() -> str:
     return "n/a"
 
 
-def load_average() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
-
-
 # --- Main ------------------------------------------------------------------------------------
 
 
@@ -590,7 +515,10 @@ def main() -> None:  # noqa: PLR0915 - a script's story, told in order
     started = time.perf_counter()
     data_dir = tempfile.mkdtemp(prefix="porthole-dashbench-")
     try:
-        setup_django(data_dir)
+        setup_django(
+            data_dir, {"ALLOWED_HOSTS": "testserver,localhost", "REQUIRE_TWO_FACTOR": "false"}
+        )
+        logging.getLogger("django.request").setLevel(logging.CRITICAL)  # a missing page's 404
         require_empty_database()
         try:
             run(args, medium)

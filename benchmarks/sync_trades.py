@@ -19,7 +19,6 @@ import contextlib
 import ctypes
 import gc
 import json
-import logging
 import os
 import resource
 import shutil
@@ -35,9 +34,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import common  # noqa: E402 - puts the project on sys.path
+from common import database_label, load_average, say  # noqa: E402
 
 from tests.fake_exchange import FakeExchangeServer, Reply, Request  # noqa: E402
 from tests.fake_exchange import binance as fake  # noqa: E402
@@ -69,10 +67,6 @@ PATHS = {
     "/sapi/v1/capital/withdraw/history": "withdrawals (withdraw/history)",
     "/api/v3/myTrades": "trades (myTrades)",
 }
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
 
 
 # --- The fake exchange's data ----------------------------------------------------------------
@@ -158,49 +152,15 @@ def start_fake(ledger: fake.Ledger) -> FakeExchangeServer:
 
 def setup_django(data_dir: str, base_url: str) -> None:
     """Configure Porthole for the benchmark (throttles off, DEBUG off) and migrate its database."""
-    from cryptography.fernet import Fernet
-
-    os.environ["DATA_DIR"] = data_dir
-    # The Celery broker stays in the temporary DATA_DIR: a sync queues a history rebuild, which
-    # must not reach a real broker (and a real worker) for a user of the benchmark's database.
-    for name in ("REDIS_URL", "REDIS_URL_FILE"):
-        os.environ.pop(name, None)
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret")
-    os.environ.update(
+    common.setup_django(
+        data_dir,
         {
-            "DEBUG": "false",  # DEBUG would keep a log of every query
             "CCXT_RATE_LIMIT": "false",
             "RATE_BUDGETS_ENABLED": "false",
             "CCXT_URL_OVERRIDES": json.dumps({"binance": base_url}),
             "CCXT_TIMEOUT_MS": "60000",
-            "LOG_LEVEL": "WARNING",
-            "HTTPS": "false",
-            "STATIC_MANIFEST": "false",
-            # A throwaway encryption key for the benchmark's throwaway API keys.
-            "CREDENTIALS_KEYS": Fernet.generate_key().decode(),
-            "DJANGO_SETTINGS_MODULE": "portfolio.settings",
-        }
+        },
     )
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    assert not settings.DEBUG, "DEBUG must be off: it keeps every query in memory"  # noqa: S101
-    # The filesystem broker (where the history rebuild a sync queues goes) warns on each sync
-    # that it has no hostname.
-    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
-    call_command("migrate", verbosity=0)
-
-
-def database_label() -> str:
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if os.environ.get("DATABASE_URL"):
-        return f"{db['ENGINE'].rsplit('.', 1)[-1]} from DATABASE_URL"
-    return "SQLite in a temporary DATA_DIR"
 
 
 def connect(label: str) -> Any:
@@ -340,13 +300,6 @@ def print_times(times: dict[str, float]) -> None:
         ("Porthole: everything else", "porthole"),
     ]:
         say(f"    {label:<40} {times.get(key, 0.0):>8.3f} s")
-
-
-def load_average() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
 
 
 def rate(count: int, seconds: float) -> str:

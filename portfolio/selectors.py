@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from exchanges.catalog import get_exchange
 from exchanges.models import ExchangeAccount
-from exchanges.selectors import key_rotation_due
+from exchanges.selectors import accounts_of, key_rotation_due
 from exchanges.sync.models import Balance, SyncRun
 from portfolio.models import PortfolioValueDay, Price, UserSettings
 from portfolio.valuation import (
@@ -54,7 +54,7 @@ def accounts_visible_to(user) -> QuerySet[ExchangeAccount]:
     Every selector and the history rebuild go through this one function, so sharing
     accounts with other users only has to change it.
     """
-    return ExchangeAccount.objects.filter(owner=user)
+    return accounts_of(user)
 
 
 def user_settings(user) -> UserSettings:
