@@ -62,6 +62,12 @@ def get_exchange(exchange_id: str) -> ExchangeInfo | None:
     return None
 
 
+def exchange_name(exchange_id: str) -> str:
+    """Return an exchange's display name ("Kraken" for "kraken"), or its id if unknown."""
+    info = get_exchange(exchange_id)
+    return info.name if info else exchange_id
+
+
 def exchange_choices() -> list[tuple[str, str]]:
     """Return (id, name) pairs of the supported exchanges, for forms and admin filters."""
     return [(info.id, info.name) for info in supported_exchanges()]

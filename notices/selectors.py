@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from exchanges.catalog import get_exchange
+from exchanges.catalog import exchange_name
 from exchanges.models import ExchangeAccount
 from exchanges.selectors import key_rotation_due
 from exchanges.sync.models import SyncRun
@@ -80,12 +80,6 @@ def notice_for(user, notice_id: int) -> Notice | None:
 
 
 # --- Accounts needing attention -------------------------------------------------------------
-
-
-def exchange_name(exchange_id: str) -> str:
-    """Return the exchange's display name, or its id when the catalog does not know it."""
-    info = get_exchange(exchange_id)
-    return info.name if info else exchange_id
 
 
 @dataclass(frozen=True)

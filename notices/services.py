@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from exchanges.catalog import exchange_name
 from exchanges.models import ExchangeAccount
 from notices import selectors
 from notices.models import Kind, KnownDevice, Notice, NoticePreference
@@ -86,7 +87,7 @@ def notify_account_suspended(account_id: int) -> Notice | None:
     if len(reason) > MAX_REASON_CHARS:
         reason = reason[: MAX_REASON_CHARS - 1] + "…"
     message = (
-        f"Porthole stopped using the key of your {selectors.exchange_name(account.exchange_id)} "
+        f"Porthole stopped using the key of your {exchange_name(account.exchange_id)} "
         f"account “{account.label}” (key {account.key_fingerprint}). {reason} "
         "Nothing is synced until you replace the key or enable the account again."
     )

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from exchanges.catalog import get_exchange
+from exchanges.catalog import exchange_name
 from exchanges.models import ExchangeAccount
 from exchanges.selectors import accounts_of, key_rotation_due
 from exchanges.sync.models import Balance, SyncRun
@@ -264,11 +264,6 @@ def allocation_by_asset(user, *, of: Holdings | None = None) -> Allocation:
     return Allocation(current.base_currency, current.total_value, slices, current.unpriced_assets)
 
 
-def _exchange_name(exchange_id: str) -> str:
-    info = get_exchange(exchange_id)
-    return info.name if info else exchange_id
-
-
 def allocation_by_exchange(user, *, of: Holdings | None = None) -> Allocation:
     """Return the priced holdings split by exchange (all accounts on one exchange together)."""
     current = of if of is not None else holdings(user)
@@ -281,7 +276,7 @@ def allocation_by_exchange(user, *, of: Holdings | None = None) -> Allocation:
     totals = {exchange_id: total_of(v) for exchange_id, v in values.items()}
     slices = sorted(
         (
-            Slice(exchange_id, _exchange_name(exchange_id), value, None)
+            Slice(exchange_id, exchange_name(exchange_id), value, None)
             for exchange_id, value in totals.items()
             if value > 0
         ),
@@ -416,7 +411,7 @@ def account_strip(user) -> list[AccountCard]:
                 id=account.pk,
                 label=account.label,
                 exchange_id=account.exchange_id,
-                exchange_name=_exchange_name(account.exchange_id),
+                exchange_name=exchange_name(account.exchange_id),
                 status=account.status,
                 status_label=account.get_status_display(),
                 suspended_reason=account.status_reason if suspended else "",

@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal
 from django import template
 from django.utils.formats import number_format
 
-from exchanges.catalog import get_exchange
+from exchanges import catalog
 from portfolio.amounts import plain_decimal
 
 register = template.Library()
@@ -107,8 +107,7 @@ def signed_percent(value: Decimal | None) -> str:
 @register.filter
 def exchange_name(exchange_id: str) -> str:
     """Return an exchange's name ("Kraken" for "kraken"), or its id when the catalog lacks it."""
-    info = get_exchange(exchange_id)
-    return info.name if info else exchange_id
+    return catalog.exchange_name(exchange_id)
 
 
 @register.filter
