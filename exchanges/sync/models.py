@@ -67,7 +67,11 @@ class Trade(models.Model):
         BUY = "buy", "Buy"
         SELL = "sell", "Sell"
 
-    account = models.ForeignKey(ExchangeAccount, on_delete=models.CASCADE, related_name="trades")
+    # No index of its own: the unique (account, market, trade_id) below starts with it, and
+    # every index is paid for on each of the many rows a sync writes.
+    account = models.ForeignKey(
+        ExchangeAccount, on_delete=models.CASCADE, related_name="trades", db_index=False
+    )
     trade_id = models.CharField(max_length=128)
     order_id = models.CharField(max_length=128, blank=True)
     market = models.CharField(max_length=64)  # unified symbol, e.g. BTC/USDT
@@ -95,8 +99,9 @@ class Trade(models.Model):
             # The history pages list every account's trades newest first: without this the
             # database sorts the whole history to show fifty rows.
             models.Index(fields=["-timestamp", "-id"], name="sync_trade_newest_first"),
-            models.Index(fields=["account", "base"]),
-            models.Index(fields=["account", "quote"]),
+            # No (account, base) or (account, quote) index: the assets an account traded are
+            # read from its distinct markets (the unique index), and the history pages'
+            # case-insensitive asset filter could not use one.
         ]
         ordering = ["-timestamp", "-pk"]
 
