@@ -2,12 +2,14 @@
 
 The task, the `sync_accounts` command and "sync now" all come here. Each page is stored with its
 cursor in one transaction, so a crash loses nothing and the next run resumes where this one
-stopped.
+stopped. While a page is stored, the next one is already being fetched (fetch_ahead).
 """
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -23,7 +25,7 @@ from exchanges.sync import store
 from exchanges.sync.models import SyncRun
 from exchanges.sync.profiles import Profile, profile_for
 from exchanges.sync.records import balances_from_ccxt
-from exchanges.sync.streams import Stream
+from exchanges.sync.streams import Page, Stream
 from portfolio.maintenance import optimize_after_writes
 
 logger = logging.getLogger(__name__)
@@ -133,16 +135,39 @@ def sync_stream(client: ExchangeClient, account: ExchangeAccount, stream: Stream
         if position and pending_ms is not None:
             # Read again from the oldest pending deposit or withdrawal, to see it complete.
             position = stream.rewind(position, pending_ms)
-        while True:
-            page = stream.fetch_page(client, market, position)
-            new = store.store_page(account, stream.name, market, page.records, page.position)
-            added += new
-            run.add(stream.name, new)
-            _renew(account, run)
-            if not page.more:
-                break
-            position = page.position
+        with closing(fetch_ahead(client, stream, market, position)) as pages:
+            for page in pages:
+                new = store.store_page(account, stream.name, market, page.records, page.position)
+                added += new
+                run.add(stream.name, new)
+                _renew(account, run)
     return added
+
+
+def fetch_ahead(
+    client: ExchangeClient, stream: Stream, market: str | None, position: dict
+) -> Iterator[Page]:
+    """Yield a stream's pages from position to its end, fetching each next page while the
+    caller stores the one before.
+
+    The fetch runs in a second thread, so the database's own work on a page (PostgreSQL's
+    server, SQLite's C code: both without the GIL) and the wait for the exchange, including
+    ccxt's rate limiter, overlap with ccxt reading the next page instead of adding up. Only that
+    thread uses the client while a fetch is out, and it never touches the database. A fetch
+    that fails raises here after the page before it is stored, as it would one page at a time.
+    Closing the generator (the caller's write failed) waits for a fetch still out, so the
+    client is never closed under it.
+    """
+    page = stream.fetch_page(client, market, position)
+    if not page.more:
+        yield page
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="porthole-fetch") as fetcher:
+        while page.more:
+            ahead = fetcher.submit(stream.fetch_page, client, market, page.position)
+            yield page
+            page = ahead.result()
+        yield page
 
 
 def sync_account(account_id: int, *, progress: Progress | None = None) -> SyncRun:
