@@ -72,18 +72,16 @@ def _prep_function(field: models.Field, connection) -> Callable[[Any], Any]:
         return field.db_prep_function(connection)
     if isinstance(field, models.DateTimeField):
         adapt = connection.ops.adapt_datetimefield_value
-        if connection.vendor == "sqlite" and settings.USE_TZ:
-            # What SQLite's adapt_datetimefield_value does to an aware datetime, inline: its
-            # text in the connection's zone, without an offset. A datetime already in that
-            # zone (the sync's are UTC, as is the connection) skips the conversion, and its
-            # isoformat minus the "+00:00" is the same text, faster than str() of a naive copy.
-            zone = connection.timezone
-            utc = zone is UTC
-
-            def adapt(value: datetime) -> str:
-                if utc and value.tzinfo is UTC:
+        if connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone is UTC:
+            # What SQLite's adapt_datetimefield_value makes of an aware UTC datetime (the
+            # sync's), inline: its text without the offset, which is its isoformat without
+            # the "+00:00", and faster than str() of a naive copy.
+            def prep_utc(value: Any) -> Any:
+                if type(value) is datetime and value.tzinfo is UTC:
                     return value.isoformat(" ")[:-6]
-                return str(value.astimezone(zone).replace(tzinfo=None))
+                return slow(value)
+
+            return prep_utc
 
         def prep_datetime(value: Any) -> Any:
             if type(value) is datetime and value.tzinfo is not None:
