@@ -15,18 +15,22 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import concurrent.futures
 import contextlib
 import ctypes
 import gc
 import json
+import multiprocessing
 import os
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
+import urllib.request
 import uuid
 from array import array
 from collections import Counter, defaultdict
@@ -147,6 +151,66 @@ def start_fake(ledger: fake.Ledger) -> FakeExchangeServer:
     return server
 
 
+LOG_PATH = "/__benchmark/requests"  # the request log of a fake in its own process
+
+
+class FakeInItsOwnProcess:
+    """The fake Binance in a child process, as an exchange is: on the other end of a socket,
+    not a thread competing for the client's GIL (the sync reads ahead in a second thread, and
+    an in-process fake slows that thread's answers down). Its request log comes over HTTP.
+    """
+
+    def __init__(self, trades: int, markets: int, now_ms: int) -> None:
+        context = multiprocessing.get_context("fork")  # before Django is set up
+        parent, child = context.Pipe()
+        self._process = context.Process(
+            target=self._serve, args=(child, trades, markets, now_ms), daemon=True
+        )
+        self._process.start()
+        self.base_url, self.deposits, self.withdrawals = parent.recv()
+
+    @staticmethod
+    def _serve(pipe: Any, trades: int, markets: int, now_ms: int) -> None:
+        ledger = build_ledger(trades, markets, now_ms)
+        counts = len(ledger.deposits), len(ledger.withdrawals)
+        server = start_fake(ledger)
+
+        def log(request: Request) -> Reply:
+            entries = [
+                {"method": r.method, "path": r.path, "query": r.query}
+                for r in server.requests
+                if r.path != LOG_PATH
+            ]
+            return Reply(entries)
+
+        server.route("GET", LOG_PATH, log)
+        pipe.send((server.base_url, *counts))
+        while True:  # until the parent terminates it
+            time.sleep(3600)
+
+    @property
+    def requests(self) -> list[Request]:
+        with urllib.request.urlopen(self.base_url + LOG_PATH) as answer:  # noqa: S310 - loopback
+            entries = json.loads(answer.read())
+        return [Request(e["method"], e["path"], e["query"], {}, "") for e in entries]
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.join()
+
+
+def serve(trades: int, markets: int, in_process: bool) -> tuple[Any, int, int]:
+    """Return the fake Binance with a ledger of `trades` trades, and its deposits and
+    withdrawals counts: in a child process, or in a thread of this one."""
+    now_ms = int(time.time() * 1000)
+    if not in_process:
+        server = FakeInItsOwnProcess(trades, markets, now_ms)
+        return server, server.deposits, server.withdrawals
+    ledger = build_ledger(trades, markets, now_ms)
+    counts = len(ledger.deposits), len(ledger.withdrawals)
+    return start_fake(ledger), *counts
+
+
 # --- Django ----------------------------------------------------------------------------------
 
 
@@ -178,12 +242,13 @@ def connect(label: str) -> Any:
     )
 
 
-def cleanup(accounts: list) -> None:
-    """Delete the benchmark's accounts and users from a DATABASE_URL database.
+def cleanup(accounts: list, *, always: bool = False) -> None:
+    """Delete the benchmark's accounts and users (with their trades).
 
-    The temporary SQLite database goes with its DATA_DIR instead.
+    At the end, only from a DATABASE_URL database: the temporary SQLite database goes with its
+    DATA_DIR instead.
     """
-    if not os.environ.get("DATABASE_URL"):
+    if not always and not os.environ.get("DATABASE_URL"):
         return
     from django.db import DatabaseError
 
@@ -200,27 +265,38 @@ def cleanup(accounts: list) -> None:
 
 
 class Clock:
-    """Exclusive time per category: time spent in a nested call counts for the inner one only."""
+    """Exclusive time per category: time spent in a nested call counts for the inner one only.
+
+    Each thread keeps its own stack (the sync fetches the next page in a second thread while it
+    stores the one before), and the totals add up every thread's time: with both threads busy
+    they exceed the wall time.
+    """
 
     def __init__(self) -> None:
         self.totals: dict[str, float] = defaultdict(float)
-        self._stack: list[str] = []
-        self._mark = 0.0
+        self._local = threading.local()
+        self._lock = threading.Lock()
 
     def reset(self) -> None:
-        self.totals.clear()
+        with self._lock:
+            self.totals.clear()
+
+    def _add(self, name: str, seconds: float) -> None:
+        with self._lock:
+            self.totals[name] += seconds
 
     def enter(self, name: str) -> None:
         now = time.perf_counter()
-        if self._stack:
-            self.totals[self._stack[-1]] += now - self._mark
-        self._stack.append(name)
-        self._mark = now
+        stack = self._local.__dict__.setdefault("stack", [])
+        if stack:
+            self._add(stack[-1], now - self._local.mark)
+        stack.append(name)
+        self._local.mark = now
 
     def leave(self) -> None:
         now = time.perf_counter()
-        self.totals[self._stack.pop()] += now - self._mark
-        self._mark = now
+        self._add(self._local.stack.pop(), now - self._local.mark)
+        self._local.mark = now
 
     def wrap(self, owner: Any, attribute: str, category: str) -> None:
         original = getattr(owner, attribute)
@@ -269,6 +345,8 @@ def instrument() -> tuple[Clock, StreamTimes]:
     clock.wrap(streams.Stream, "_read", "convert")  # its client.read counts as ccxt
     clock.wrap(store, "store_page", "store")
     clock.wrap(store, "store_balances", "store")
+    # The main thread waiting for the page the fetch thread is still reading.
+    clock.wrap(concurrent.futures.Future, "result", "waiting")
     stream_times = StreamTimes()
     stream_times.wrap(engine)
     return clock, stream_times
@@ -291,15 +369,20 @@ def print_requests(requests: list[Request], indent: str = "    ") -> None:
 
 
 def print_times(times: dict[str, float]) -> None:
-    say("  where the time went (exclusive):")
+    say("  where the time went (exclusive; both threads, so it can add up to more than the wall):")
     for label, key in [
         ("HTTP, incl. the fake answering", "http"),
         ("ccxt: clients, signing, JSON, parsing", "ccxt"),
         ("Porthole: ccxt dicts to records", "convert"),
         ("Porthole: database writes", "store"),
+        ("Porthole: waiting for the next page", "waiting"),
         ("Porthole: everything else", "porthole"),
     ]:
         say(f"    {label:<40} {times.get(key, 0.0):>8.3f} s")
+
+
+def seconds(values: Any) -> str:
+    return ", ".join(f"{v:.2f}" for v in values) + " s"
 
 
 def rate(count: int, seconds: float) -> str:
@@ -309,12 +392,15 @@ def rate(count: int, seconds: float) -> str:
 # --- The three measurements --------------------------------------------------------------------
 
 
-def porthole_sync(account: Any, server: FakeExchangeServer, clock: Clock) -> dict:
+def porthole_sync(
+    account: Any, server: FakeExchangeServer, clock: Clock, stream_times: StreamTimes
+) -> dict:
     from exchanges.sync import engine
     from exchanges.sync.models import SyncRun
 
     first = len(server.requests)
     clock.reset()
+    stream_times.seconds.clear()
     clock.enter("porthole")
     start = time.perf_counter()
     run = engine.sync_account(account.pk)
@@ -325,6 +411,7 @@ def porthole_sync(account: Any, server: FakeExchangeServer, clock: Clock) -> dic
     return {
         "run": run,
         "wall": wall,
+        "trades_wall": stream_times.seconds["trades"],
         "times": dict(clock.totals),
         "requests": server.requests[first:],
     }
@@ -402,10 +489,9 @@ def max_rss() -> int:
     return kib if sys.platform == "darwin" else kib * 1024
 
 
-def memory_probe(trades: int, markets: int) -> dict:
+def memory_probe(trades: int, markets: int, in_process: bool) -> dict:
     """In a child process: one full sync of `trades` under tracemalloc; return its figures."""
-    ledger = build_ledger(trades, markets, int(time.time() * 1000))
-    server = start_fake(ledger)
+    server, _, _ = serve(trades, markets, in_process)
     data_dir = tempfile.mkdtemp(prefix="porthole-bench-")
     try:
         setup_django(data_dir, server.base_url)
@@ -453,7 +539,7 @@ def memory_probe(trades: int, markets: int) -> dict:
     }
 
 
-def run_probe(trades: int, markets: int) -> dict:
+def run_probe(trades: int, markets: int, in_process: bool) -> dict:
     command = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -461,6 +547,7 @@ def run_probe(trades: int, markets: int) -> dict:
         str(trades),
         "--markets",
         str(markets),
+        *(["--in-process-fake"] if in_process else []),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
@@ -483,20 +570,26 @@ def main() -> None:
         "--small", type=int, help="smaller size of the memory comparison (default: trades / 4)"
     )
     parser.add_argument("--no-memory", action="store_true", help="skip the memory comparison")
+    parser.add_argument(
+        "--in-process-fake",
+        action="store_true",
+        help="serve the fake from a thread of this process (it then competes for the GIL)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="turns of Porthole then bare ccxt (medians compared)"
+    )
     parser.add_argument("--memory-probe", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.memory_probe is not None:
-        print(json.dumps(memory_probe(args.memory_probe, args.markets)))
+        print(json.dumps(memory_probe(args.memory_probe, args.markets, args.in_process_fake)))
         return
 
     n, m = args.trades, args.markets
     started = time.perf_counter()
     say(f"Building a fake Binance ledger: {n:,} trades over {m} markets…")
-    ledger = build_ledger(n, m, int(time.time() * 1000))
-    deposits, withdrawals = len(ledger.deposits), len(ledger.withdrawals)
+    server, deposits, withdrawals = serve(n, m, args.in_process_fake)
     symbols = [f"{base}/{quote}" for base, quote, _ in MARKETS[:m]]
-    server = start_fake(ledger)
     data_dir = tempfile.mkdtemp(prefix="porthole-bench-")
     accounts: list = []
     try:
@@ -505,25 +598,40 @@ def main() -> None:
         say()
         say(f"Porthole sync benchmark: {n:,} trades over {m} markets ({', '.join(symbols)})")
         say(f"  plus {deposits} deposits, {withdrawals} withdrawals, 2 unselected markets")
-        say(f"  fake Binance: {server.base_url}, a thread of this process")
+        where = "a thread of this process" if args.in_process_fake else "its own process"
+        say(f"  fake Binance: {server.base_url}, {where}")
         say(f"  database: {database_label()}; DEBUG off")
         say("  ccxt throttling OFF for both sides: CCXT_RATE_LIMIT=false and")
         say("  RATE_BUDGETS_ENABLED=false for Porthole, enableRateLimit=False for bare ccxt")
         say("  (with it on, ccxt waits ~1 s per myTrades request on both sides, which would")
         say("  dominate both figures). number=str on both.")
-        say(f"  The fake server shares this process and its GIL, on {os.cpu_count()} cores:")
-        say("  its CPU time competes with the client's, and 'HTTP' time includes its answering.")
+        if args.in_process_fake:
+            say(f"  The fake shares this process and its GIL, on {os.cpu_count()} cores: its CPU")
+            say("  time competes with the client's, and 'HTTP' time includes its answering.")
+        else:
+            say(f"  The fake answers from its own process, on the same {os.cpu_count()} cores;")
+            say("  'HTTP' time includes its answering.")
         say(f"  load average before: {load_average()} (other work on the machine skews timings)")
 
-        # 1. Porthole, full sync of a freshly connected account.
-        account = connect("benchmark")
-        accounts.append(account)
-        full = porthole_sync(account, server, clock)
+        # 1 and 2, taken in turns: Porthole's full sync of a freshly connected account, then
+        # bare ccxt over the same markets and data. The medians are compared.
+        fulls, bares = [], []
+        for turn in range(args.repeat):
+            if accounts:  # the previous turn's trades go, so that every turn starts alike
+                cleanup(accounts, always=True)
+                accounts.clear()
+            account = connect(f"benchmark {turn + 1}")
+            accounts.append(account)
+            fulls.append(porthole_sync(account, server, clock, stream_times))
+            bares.append(bare_ccxt(server, symbols, clock))
+        full = sorted(fulls, key=lambda f: f["wall"])[len(fulls) // 2]
+        bare = sorted(bares, key=lambda b: b["wall"])[len(bares) // 2]
         run, wall, times = full["run"], full["wall"], full["times"]
         stored = run.counts.get("trades", 0)
-        trades_wall = stream_times.seconds["trades"]
+        trades_wall = full["trades_wall"]
         say()
-        say("1. Porthole full sync (exchanges.sync.engine.sync_account)")
+        say(f"1. Porthole full sync (exchanges.sync.engine.sync_account), median of {len(fulls)}")
+        say(f"  wall times, in turn    {seconds(f['wall'] for f in fulls)}")
         say(f"  trades stored          {stored:>12,}   (of {n:,})")
         say(
             f"  deposits / withdrawals {run.counts.get('deposits', 0):>6} / "
@@ -541,13 +649,15 @@ def main() -> None:
         )
         print_requests(full["requests"])
         print_times(times)
-        if stored != n:
-            say(f"  !! stored {stored:,} trades, expected {n:,}")
+        if any(f["run"].counts.get("trades", 0) != n for f in fulls):
+            say(f"  !! a turn stored other than {n:,} trades")
 
-        # 2. Bare ccxt over the same markets and data.
-        bare = bare_ccxt(server, symbols, clock)
         say()
-        say("2. Bare ccxt (ccxt.binance, fetch_my_trades paged by fromId, counting only)")
+        say(
+            "2. Bare ccxt (ccxt.binance, fetch_my_trades paged by fromId, counting only), "
+            f"median of {len(bares)}"
+        )
+        say(f"  wall times, in turn    {seconds(b['wall'] for b in bares)}")
         say(f"  trades counted         {bare['count']:>12,}")
         say(f"  wall time              {bare['wall']:>12.2f} s   (incl. client and markets load)")
         say(f"  trades/second          {rate(bare['count'], bare['wall']):>12}")
@@ -560,9 +670,14 @@ def main() -> None:
         verdict = "meets" if whole >= 0.6 else "MISSES"
         say(f"  Porthole / bare ccxt   {whole:>12.2f}   whole sync ({verdict} the 0.6 target)")
         say(f"  Porthole / bare ccxt   {alone:>12.2f}   trades stream alone")
+        turns = ", ".join(
+            f"{(f['run'].counts.get('trades', 0) / f['wall']) / (b['count'] / b['wall']):.2f}"
+            for f, b in zip(fulls, bares, strict=True)
+        )
+        say(f"  ratio of each turn     {turns}")
 
         # 3. A second sync that finds nothing new.
-        again = porthole_sync(account, server, clock)
+        again = porthole_sync(account, server, clock, stream_times)
         rerun = again["run"]
         http = again["times"].get("http", 0.0)
         own = again["wall"] - http
@@ -596,13 +711,17 @@ def main() -> None:
     if not args.no_memory:
         small = args.small or max(n // 4, 1)
         say()
-        say("4. Peak memory of a full sync, each size in a fresh process (fake server and")
-        say("   ledger included in RSS; tracemalloc counts allocations during the sync only,")
-        say("   in every thread, so the fake's answers too)")
+        say("4. Peak memory of a full sync, each size in a fresh process (tracemalloc counts")
+        if args.in_process_fake:
+            say("   allocations during the sync only, in every thread, so the fake's answers")
+            say("   too; the fake server and its ledger are in RSS)")
+        else:
+            say("   allocations during the sync only, in every thread of the sync's process;")
+            say("   the fake server and its ledger live in a process of their own)")
         if small < PAGE * m:
             say(f"  (under {PAGE:,} trades a market, {small:,} trades fill no whole page: its peak")
             say("  is smaller for that reason, and the two sizes are not comparable)")
-        probes = [run_probe(size, m) for size in (small, n)]
+        probes = [run_probe(size, m, args.in_process_fake) for size in (small, n)]
         say(
             f"  {'trades':>9} {'traced peak':>12} {'retained':>10} {'RSS before':>11} "
             f"{'max RSS':>11} {'RSS growth':>11} {'re-sync peak':>13}"
