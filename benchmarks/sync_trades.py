@@ -5,8 +5,8 @@ Run from the repository root:
 
     .venv/bin/python benchmarks/sync_trades.py [--trades 100000] [--markets 5]
 
-It needs nothing running: the fake Binance (tests/fake_exchange) answers on the loopback in a
-thread of this process, Django gets a temporary DATA_DIR and SQLite database (or DATABASE_URL
+It needs nothing running: the fake Binance (tests/fake_exchange) answers on the loopback from a
+child process (or a thread of this one, with --in-process-fake), Django gets a temporary DATA_DIR and SQLite database (or DATABASE_URL
 if you set one: use a throwaway database), and the memory figures come from two child runs of
 this script. What each figure means: benchmarks/README.md.
 """
