@@ -1,10 +1,11 @@
 """Writes of the sync: each page's rows and its cursor in one transaction, balances, snapshots.
 
-A page's trades go in through one raw `INSERT … ON CONFLICT DO NOTHING` per page (executemany
-on the model's own columns), with values prepared exactly as the model fields would prepare
-them (see prepared_rows). The unique constraints on the exchange's ids drop repeats, so a
-concurrent or repeated insert never fails and never duplicates, and the database's own count of
-inserted rows is the exact number of new ones: no query of existing ids first.
+A page's trades go in through raw `INSERT … ON CONFLICT DO NOTHING` on the model's own columns
+(SQLite: one multi-row statement per page; PostgreSQL: COPY into a temporary table, then one
+INSERT … SELECT), with values prepared as the model fields would prepare them (see
+prepared_rows). The unique constraints on the exchange's ids drop repeats, so a concurrent or
+repeated insert never fails and never duplicates, and the database's own count of inserted
+rows is the exact number of new ones: no query of existing ids first.
 """
 
 import json
@@ -206,7 +207,7 @@ def _insert_sqlite(cursor, table: str, columns: str, width: int, params: list[tu
     return added
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)  # full pages share one text; a stream's last page is shorter
 def _multi_row_insert(table: str, columns: str, width: int, rows: int) -> str:
     row = "(" + ", ".join("?" * width) + ")"
     # Only quoted names from the model's own metadata go into the text; values are params.
