@@ -158,6 +158,34 @@ def test_history_older_than_one_window_is_reached(account, ledger):
     assert second_cursor["since"] >= T0
 
 
+def test_empty_windows_are_not_written_one_by_one_and_a_crash_among_them_resumes(
+    account, ledger, fake_exchange, monkeypatch
+):
+    ledger.add_deposit("BTC", "1", T0 - 300 * DAY)  # in the first window of a year's walk
+    writes = []
+    original = engine.store.store_page
+
+    def counted(account, stream, market, records, position):
+        if stream == "deposits":
+            writes.append((len(records), position))
+        return original(account, stream, market, records, position)
+
+    monkeypatch.setattr(engine.store, "store_page", counted)
+    engine.sync_account(account.pk)
+    windows = len(fake_exchange.requests_to("/sapi/v1/capital/deposit/hisrec"))
+    assert windows > 5  # a year before T0 up to today, 90 days at a time
+    # The window with the deposit and the last one are written; the empty ones between are not.
+    assert [count for count, _ in writes] == [1, 0]
+    assert SyncCursor.objects.get(account=account, stream="deposits").position == writes[-1][1]
+
+    # A crash among the empty windows: the next run starts again from the last stored cursor,
+    # reads those empty windows again and loses nothing.
+    SyncCursor.objects.filter(account=account, stream="deposits").update(position=writes[0][1])
+    ledger.add_deposit("BTC", "2", T0)
+    engine.sync_account(account.pk)
+    assert Transfer.objects.filter(account=account, kind="deposit").count() == 2
+
+
 @pytest.mark.parametrize(
     "amount", ["0.00000001", "123456789012.123456789012345678", "999999999999999999999999999999"]
 )

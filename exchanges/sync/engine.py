@@ -2,7 +2,8 @@
 
 The task, the `sync_accounts` command and "sync now" all come here. Each page is stored with its
 cursor in one transaction, so a crash loses nothing and the next run resumes where this one
-stopped. While a page is stored, the next one is already being fetched (fetch_ahead).
+stopped (an empty page is not written: its cursor goes in with the next page written). While a
+page is stored, the next one is already being fetched (fetch_ahead).
 """
 
 import logging
@@ -137,10 +138,15 @@ def sync_stream(client: ExchangeClient, account: ExchangeAccount, stream: Stream
             position = stream.rewind(position, pending_ms)
         with closing(fetch_ahead(client, stream, market, position)) as pages:
             for page in pages:
+                _renew(account, run)
+                if not page.records and page.more:
+                    # Nothing to store (Binance's empty 90-day windows of deposits): the
+                    # position goes in with the next page that has rows, or the last one. A
+                    # crash before then only re-reads these empty pages.
+                    continue
                 new = store.store_page(account, stream.name, market, page.records, page.position)
                 added += new
                 run.add(stream.name, new)
-                _renew(account, run)
     return added
 
 
