@@ -50,8 +50,7 @@ def test_a_single_page_is_fetched_without_a_second_thread():
 
 def test_the_next_page_is_fetched_while_the_caller_still_holds_the_one_before():
     second_fetched = threading.Event()
-    stream = scripted(count=2, before={})
-    stream.before[2] = lambda: second_fetched.set()
+    stream = scripted(count=2, before={2: second_fetched.set})
     pages = fetch_ahead(None, stream, None, {})
     first = next(pages)
     # Page 1 is not stored yet (the caller holds it), and page 2 is already on its way.

@@ -165,15 +165,13 @@ def fetch_ahead(
     client is never closed under it.
     """
     page = stream.fetch_page(client, market, position)
-    if not page.more:
-        yield page
-        return
+    # The executor starts its thread at the first submit: a one-page stream never makes one.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="porthole-fetch") as fetcher:
         while page.more:
             ahead = fetcher.submit(stream.fetch_page, client, market, page.position)
             yield page
             page = ahead.result()
-        yield page
+    yield page
 
 
 def sync_account(account_id: int, *, progress: Progress | None = None) -> SyncRun:

@@ -19,27 +19,19 @@ exact = Context(prec=EXACT_DIGITS)
 
 def to_decimal(value: Any, *, required: bool = True) -> Decimal | None:
     """Return value as an exact Decimal; a float is refused, since it is already rounded."""
-    if type(value) is str and value:
-        # The common case (ccxt with number=str), first and short: a sync makes four a trade.
-        try:
-            result = Decimal(value)
-        except InvalidOperation:
-            raise MalformedAnswer("The exchange sent an amount that is not a number.") from None
-        if result.is_finite():
-            return result
-        raise MalformedAnswer("The exchange sent an amount that is not a number.")
-    if value is None or value == "":
-        if required:
-            raise MalformedAnswer("The exchange left out an amount Porthole needs.")
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):
+    # A non-empty str (ccxt with number=str, four a trade) goes straight to the parse below.
+    if type(value) is not str or not value:
+        if value is None or value == "":
+            if required:
+                raise MalformedAnswer("The exchange left out an amount Porthole needs.")
+            return None
+        if isinstance(value, Decimal):
+            return value
         # JSON numbers reach us as floats only from exchanges that send numbers, not strings;
         # repr() is the shortest text that round-trips, i.e. what the exchange wrote.
-        value = repr(value)
+        value = repr(value) if isinstance(value, float) else str(value)
     try:
-        result = Decimal(str(value))
+        result = Decimal(value)
     except InvalidOperation:
         raise MalformedAnswer("The exchange sent an amount that is not a number.") from None
     if not result.is_finite():
