@@ -12,6 +12,7 @@ from exchanges.sync import engine, profiles
 from exchanges.sync.models import Balance, BalanceSnapshot, SyncCursor, SyncRun, Trade, Transfer
 from tests.fake_exchange import Reply
 from tests.fake_exchange import binance as fake
+from tests.sync_helpers import worker_killed_at_page
 
 pytestmark = pytest.mark.django_db
 
@@ -100,26 +101,14 @@ def test_trades_are_only_asked_for_markets_touching_assets_seen(account, ledger,
 
 
 def test_a_crash_between_pages_loses_and_duplicates_nothing(
-    account, ledger, fake_exchange, small_pages, monkeypatch
+    account, ledger, fake_exchange, small_pages
 ):
     for i in range(8):
         ledger.add_trade("BTCUSDT", "100", "1", T0 + i)
-    calls = {"n": 0}
-    original = engine.store.store_page
-
-    def crash_on_third_page(*args, **kwargs):
-        if args[1] == "trades":
-            calls["n"] += 1
-            if calls["n"] == 2:
-                raise RuntimeError("worker killed")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(engine.store, "store_page", crash_on_third_page)
-    with pytest.raises(RuntimeError):
+    with worker_killed_at_page(2, of="trades"), pytest.raises(RuntimeError):
         engine.sync_account(account.pk)
     stored = Trade.objects.filter(account=account).count()
     assert 0 < stored < 8
-    monkeypatch.setattr(engine.store, "store_page", original)
     engine.sync_account(account.pk)
     assert Trade.objects.filter(account=account).count() == 8
     ids = list(Trade.objects.filter(account=account).values_list("trade_id", flat=True))

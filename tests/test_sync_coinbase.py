@@ -12,6 +12,7 @@ from exchanges.sync import engine, profiles
 from exchanges.sync.models import Balance, BalanceSnapshot, SyncCursor, SyncRun, Trade, Transfer
 from tests.fake_exchange import Reply
 from tests.fake_exchange import coinbase as fake
+from tests.sync_helpers import worker_killed_at_page
 
 pytestmark = pytest.mark.django_db
 
@@ -148,27 +149,15 @@ def test_fills_sharing_a_timestamp_across_a_page_boundary_are_all_kept(
 
 
 def test_a_crash_between_fill_pages_loses_and_duplicates_nothing(
-    account, ledger, fake_exchange, small_pages, monkeypatch
+    account, ledger, fake_exchange, small_pages
 ):
     for i in range(8):
         ledger.add_fill("BTC-USD", "100", "1", T0 + i)
-    calls = {"n": 0}
-    original = engine.store.store_page
-
-    def crash_on_second_page(*args, **kwargs):
-        if args[1] == "trades":
-            calls["n"] += 1
-            if calls["n"] == 2:
-                raise RuntimeError("worker killed")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(engine.store, "store_page", crash_on_second_page)
-    with pytest.raises(RuntimeError):
+    with worker_killed_at_page(2, of="trades"), pytest.raises(RuntimeError):
         engine.sync_account(account.pk)
     assert Trade.objects.filter(account=account).count() == 3
     cursor = SyncCursor.objects.get(account=account, stream="trades").position
     assert cursor["cursor"]
-    monkeypatch.setattr(engine.store, "store_page", original)
     before = len(fake_exchange.requests)
     engine.sync_account(account.pk)
     assert Trade.objects.filter(account=account).count() == 8
@@ -276,30 +265,16 @@ def test_transfers_sharing_a_second_across_a_page_boundary_are_all_kept(
     assert engine.sync_account(account.pk).counts["transfers"] == 8
 
 
-def test_a_crash_between_wallet_pages_loses_and_duplicates_nothing(
-    account, ledger, small_pages, monkeypatch
-):
+def test_a_crash_between_wallet_pages_loses_and_duplicates_nothing(account, ledger, small_pages):
     for i in range(8):
         ledger.add_transaction("BTC", "receive", f"{i + 1}", T0 + i * 1000)
     for i in range(4):
         ledger.add_transaction("USD", "fiat_deposit", f"{i + 1}", T0 + i * 1000)
-    calls = {"n": 0}
-    original = engine.store.store_page
-
-    def crash_on_second_page_with_records(*args, **kwargs):
-        if args[1] == "transfers" and args[3]:
-            calls["n"] += 1
-            if calls["n"] == 2:
-                raise RuntimeError("worker killed")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(engine.store, "store_page", crash_on_second_page_with_records)
-    with pytest.raises(RuntimeError):
+    with worker_killed_at_page(2, of="transfers", with_records=True), pytest.raises(RuntimeError):
         engine.sync_account(account.pk)
     assert Transfer.objects.filter(account=account).count() == 3  # one page of 3
     stored = SyncCursor.objects.get(account=account, stream="transfers").position
     assert stored["queue"] and stored["after"]  # inside a wallet, with wallets left
-    monkeypatch.setattr(engine.store, "store_page", original)
     engine.sync_account(account.pk)
     assert Transfer.objects.filter(account=account).count() == 12
     ids = list(Transfer.objects.filter(account=account).values_list("transfer_id", flat=True))

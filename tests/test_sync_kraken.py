@@ -12,6 +12,7 @@ from exchanges.sync import engine, profiles
 from exchanges.sync.models import Balance, BalanceSnapshot, SyncCursor, SyncRun, Trade, Transfer
 from tests.fake_exchange import Reply
 from tests.fake_exchange import kraken as fake
+from tests.sync_helpers import worker_killed_at_page
 
 pytestmark = pytest.mark.django_db
 
@@ -145,28 +146,14 @@ def test_trades_sharing_a_timestamp_across_a_page_boundary_are_all_kept(account,
     assert Trade.objects.filter(account=account).count() == 65
 
 
-def test_a_crash_between_trade_pages_loses_and_duplicates_nothing(
-    account, ledger, fake_exchange, monkeypatch
-):
+def test_a_crash_between_trade_pages_loses_and_duplicates_nothing(account, ledger, fake_exchange):
     for i in range(130):
         ledger.add_trade("XXBTZUSD", "100", "1", T0 + i * 1000)
-    calls = {"n": 0}
-    original = engine.store.store_page
-
-    def crash_on_second_page(*args, **kwargs):
-        if args[1] == "trades":
-            calls["n"] += 1
-            if calls["n"] == 2:
-                raise RuntimeError("worker killed")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(engine.store, "store_page", crash_on_second_page)
-    with pytest.raises(RuntimeError):
+    with worker_killed_at_page(2, of="trades"), pytest.raises(RuntimeError):
         engine.sync_account(account.pk)
     assert Trade.objects.filter(account=account).count() == 50
     cursor = SyncCursor.objects.get(account=account, stream="trades").position
     assert cursor["ofs"] == 50
-    monkeypatch.setattr(engine.store, "store_page", original)
     before = len(fake_exchange.requests)
     engine.sync_account(account.pk)
     assert Trade.objects.filter(account=account).count() == 130
@@ -206,27 +193,13 @@ def test_deposits_sharing_a_second_across_a_page_boundary_are_all_kept(
     assert run.counts["withdrawals"] == 5
 
 
-def test_a_crash_between_deposit_pages_loses_and_duplicates_nothing(
-    account, ledger, small_pages, monkeypatch
-):
+def test_a_crash_between_deposit_pages_loses_and_duplicates_nothing(account, ledger, small_pages):
     for i in range(8):
         ledger.add_deposit("XXBT", f"0.{i + 1}", T0 + i * 1000)
-    original = engine.store.store_page
-    calls = {"n": 0}
-
-    def crash_on_second_page(*args, **kwargs):
-        if args[1] == "deposits":
-            calls["n"] += 1
-            if calls["n"] == 2:
-                raise RuntimeError("worker killed")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(engine.store, "store_page", crash_on_second_page)
-    with pytest.raises(RuntimeError):
+    with worker_killed_at_page(2, of="deposits"), pytest.raises(RuntimeError):
         engine.sync_account(account.pk)
     assert Transfer.objects.filter(account=account).count() == 3
     assert "until" in SyncCursor.objects.get(account=account, stream="deposits").position
-    monkeypatch.setattr(engine.store, "store_page", original)
     engine.sync_account(account.pk)
     assert Transfer.objects.filter(account=account, kind="deposit").count() == 8
 

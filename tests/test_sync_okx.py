@@ -13,6 +13,7 @@ from exchanges.sync import engine, profiles
 from exchanges.sync.models import Balance, BalanceSnapshot, SyncCursor, SyncRun, Trade, Transfer
 from tests.fake_exchange import Reply
 from tests.fake_exchange import okx as fake
+from tests.sync_helpers import worker_killed_at_page
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +142,7 @@ def test_fills_older_than_the_fills_history_window_are_out_of_reach(account, led
 
 @pytest.mark.parametrize("stream", ["trades", "deposits"])
 def test_a_crash_between_pages_resumes_at_the_stored_cursor_losing_and_duplicating_nothing(
-    account, ledger, fake_exchange, small_pages, monkeypatch, stream
+    account, ledger, fake_exchange, small_pages, stream
 ):
     for i in range(8):
         if stream == "trades":
@@ -149,24 +150,12 @@ def test_a_crash_between_pages_resumes_at_the_stored_cursor_losing_and_duplicati
         else:
             ledger.add_deposit("BTC", f"0.{i + 1}", T0 + i * 1000)
     model = Trade if stream == "trades" else Transfer
-    calls = {"n": 0}
-    original = engine.store.store_page
-
-    def crash_on_second_page(*args, **kwargs):
-        if args[1] == stream:
-            calls["n"] += 1
-            if calls["n"] == 2:
-                raise RuntimeError("worker killed")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(engine.store, "store_page", crash_on_second_page)
-    with pytest.raises(RuntimeError):
+    with worker_killed_at_page(2, of=stream), pytest.raises(RuntimeError):
         engine.sync_account(account.pk)
     assert model.objects.filter(account=account).count() == 3
     stored = SyncCursor.objects.get(account=account, stream=stream).position
     assert "walk" in stored and "mark" not in stored  # the first walk, half done
 
-    monkeypatch.setattr(engine.store, "store_page", original)
     before = len(fake_exchange.requests)
     run = engine.sync_account(account.pk)
     assert run.counts[stream] == 5
