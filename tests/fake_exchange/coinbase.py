@@ -86,6 +86,7 @@ from dataclasses import dataclass, field  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
+from tests.fake_exchange.market_data import coinbase_product  # noqa: E402
 from tests.fake_exchange.server import Request  # noqa: E402
 
 PRODUCTS_PATH = "/api/v3/brokerage/market/products"
@@ -117,46 +118,6 @@ def _parse_time(text: str) -> datetime:
 def errors_v2(error_id: str, message: str, status: int, headers: dict | None = None) -> Reply:
     """Return the Coinbase App's (v2) error body."""
     return Reply({"errors": [{"id": error_id, "message": message}]}, status, headers=headers or {})
-
-
-def _product(base: str, quote: str) -> dict:
-    return {
-        "product_id": f"{base}-{quote}",
-        "price": "67060",
-        "price_percentage_change_24h": "3.30054960636883",
-        "volume_24h": "10967.87426597",
-        "volume_percentage_change_24h": "141.73048325503036",
-        "base_increment": "0.00000001",
-        "quote_increment": "0.01",
-        "quote_min_size": "1",
-        "quote_max_size": "150000000",
-        "base_min_size": "0.00000001",
-        "base_max_size": "3400",
-        "base_name": CRYPTO.get(base, base),
-        "quote_name": FIAT.get(quote, CRYPTO.get(quote, quote)),
-        "watched": False,
-        "is_disabled": False,
-        "new": False,
-        "status": "online",
-        "cancel_only": False,
-        "limit_only": False,
-        "post_only": False,
-        "trading_disabled": False,
-        "auction_mode": False,
-        "product_type": "SPOT",
-        "quote_currency_id": quote,
-        "base_currency_id": base,
-        "fcm_trading_session_details": None,
-        "mid_market_price": "",
-        "alias": "",
-        "alias_to": [],
-        "base_display_symbol": base,
-        "quote_display_symbol": quote,
-        "view_only": False,
-        "price_increment": "0.01",
-        "display_name": f"{base}-{quote}",
-        "product_venue": "CBE",
-    }
 
 
 SUMMARY = {
@@ -414,7 +375,9 @@ def serve_ledger(server: FakeExchangeServer, ledger: Ledger) -> None:
     def products(request: Request) -> Reply:
         if request.query.get("product_type", "SPOT") != "SPOT":
             return Reply({"products": [], "num_products": 0})
-        listed = [_product(b, q) for b, q in ledger.products]
+        listed = [
+            coinbase_product(b, q, "67060", crypto=CRYPTO, fiat=FIAT) for b, q in ledger.products
+        ]
         return Reply({"products": listed, "num_products": len(listed)})
 
     server.route("GET", PRODUCTS_PATH, products)

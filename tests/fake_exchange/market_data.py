@@ -154,7 +154,14 @@ class CoinbaseMarketData:
     closes: dict[str, dict[int, str]] = field(default_factory=dict)  # id: {secs: close}
 
 
-def _coinbase_product(base: str, quote: str, price: str) -> dict:
+def coinbase_product(
+    base: str,
+    quote: str,
+    price: str,
+    crypto: dict[str, str] = COINBASE_CRYPTO,
+    fiat: dict[str, str] = COINBASE_FIAT,
+) -> dict:
+    """Return one spot product as Coinbase's Advanced Trade API lists it."""
     return {
         "product_id": f"{base}-{quote}",
         "price": price,
@@ -167,8 +174,8 @@ def _coinbase_product(base: str, quote: str, price: str) -> dict:
         "quote_max_size": "150000000",
         "base_min_size": "0.00000001",
         "base_max_size": "3400",
-        "base_name": COINBASE_CRYPTO.get(base, base),
-        "quote_name": COINBASE_FIAT.get(quote, COINBASE_CRYPTO.get(quote, quote)),
+        "base_name": crypto.get(base, base),
+        "quote_name": fiat.get(quote, crypto.get(quote, quote)),
         "watched": False,
         "is_disabled": False,
         "new": False,
@@ -234,7 +241,7 @@ def serve_coinbase_market_data(server: FakeExchangeServer, data: CoinbaseMarketD
     def products(request: Request) -> Reply:
         if request.query.get("product_type", "SPOT") != "SPOT":
             return Reply({"products": [], "num_products": 0})
-        listed = [_coinbase_product(b, q, data.last.get(f"{b}-{q}", "")) for b, q in data.products]
+        listed = [coinbase_product(b, q, data.last.get(f"{b}-{q}", "")) for b, q in data.products]
         return Reply({"products": listed, "num_products": len(listed)})
 
     server.route("GET", COINBASE_PRODUCTS_PATH, products)
