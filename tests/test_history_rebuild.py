@@ -38,6 +38,10 @@ def btc_close(on: date) -> D:
 
 @pytest.fixture(autouse=True)
 def _setup(settings, monkeypatch):
+    # Today as this test runs, not as the module was imported: a run can cross midnight UTC.
+    today = selectors.today_utc()
+    monkeypatch.setitem(globals(), "TODAY", today)
+    monkeypatch.setitem(globals(), "DAY0", today - timedelta(days=5))
     settings.PRICING_EXCHANGES = ["binance", "kraken"]
     cache.clear()
     # The windowed history starts 30 days back instead of at Binance's opening in 2017.
