@@ -36,18 +36,18 @@ class AmountField(models.DecimalField):
             return None
         value = self.to_python(value)
         if connection.vendor == "sqlite":
-            return amount_text(value, self._quantum, self.context)
+            return self._text(value)
         return connection.ops.adapt_decimalfield_value(value, self.max_digits, self.decimal_places)
 
     @cached_property
-    def _quantum(self) -> Decimal:
-        return Decimal(1).scaleb(-self.decimal_places)
+    def _text(self) -> Callable[[Decimal], str]:
+        return amount_speller(self.max_digits, self.decimal_places)
 
     def db_prep_function(self, connection) -> Callable[[Any], Any]:
         """Return a function of one value giving exactly what get_db_prep_value(value) gives.
 
         For bulk writes through a raw cursor: a finite Decimal (what sync records hold) takes
-        a short path through the same amount_text; anything else goes the whole way.
+        a short path through the same spelling; anything else goes the whole way.
         """
         slow = partial(self.get_db_prep_value, connection=connection)
         if connection.vendor != "sqlite":
@@ -60,11 +60,11 @@ class AmountField(models.DecimalField):
                 return slow(value)
 
             return prep
-        quantum, context = self._quantum, self.context
+        text = self._text
 
         def prep_text(value: Any) -> Any:
             if type(value) is Decimal and value.is_finite():
-                return amount_text(value, quantum, context)
+                return text(value)
             return slow(value)
 
         return prep_text
@@ -75,10 +75,32 @@ class AmountField(models.DecimalField):
         return Decimal(str(value))
 
 
-def amount_text(value: Decimal, quantum: Decimal, context: Context) -> str:
-    """Return the one spelling of an amount stored on SQLite, so equality lookups on text work.
+def amount_speller(max_digits: int, places: int) -> Callable[[Decimal], str]:
+    """Return the function that spells a finite amount as stored on SQLite: its one spelling
+    (so equality lookups on text work), the value quantized to `places` decimal places.
 
-    quantum is 10**-decimal_places; context's precision is the field's max_digits (a value
-    that does not fit raises InvalidOperation instead of being rounded off).
+    A value that does not fit max_digits raises InvalidOperation instead of being rounded off;
+    one with more decimal places than the field's is rounded by the field's context.
     """
-    return format(value.quantize(quantum, context=context), "f")
+    quantum = Decimal(1).scaleb(-places)
+    context = Context(prec=max_digits)
+    whole_digits = max_digits - places
+    # Zeros that pad a plain decimal's text with k places to `places` places.
+    pads = ["0" * (places - k) for k in range(places + 1)]
+    whole_pad = "." + pads[0] if places else ""
+
+    def spell(value: Decimal) -> str:
+        # str() of a Decimal is plain (no exponent) when the value is an integer or has a few
+        # decimal places, as an exchange's amounts have. Padding that text with zeros is the
+        # quantized value's text, exactly, in a third of the time: no rounding can happen and
+        # the digits fit. Everything else is quantized.
+        text = str(value)
+        point = text.find(".")
+        if point < 0:
+            if len(text) <= whole_digits and "E" not in text:
+                return text + whole_pad
+        elif point <= whole_digits and len(text) - point <= places + 1 and "E" not in text:
+            return text + pads[len(text) - point - 1]
+        return format(value.quantize(quantum, context=context), "f")
+
+    return spell
