@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, localcontext
 from functools import lru_cache, partial
-from itertools import chain
 from typing import Any
 
 import orjson
@@ -114,14 +113,15 @@ def json_dumps(value: Any) -> bytes:
         return json.dumps(value).encode()
 
 
-def prepared_rows(
+def prepared_columns(
     model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]], using: str
-) -> list[tuple]:
+) -> list[Sequence[Any]]:
     """Return rows of Python values (in the order of names) as the database's parameters,
-    each exactly what the model field's get_db_prep_save gives (tests/test_sync_store.py).
+    column by column, each value exactly what the model field's get_db_prep_save gives
+    (tests/test_sync_store.py); no columns when there are no rows.
 
-    Column by column: a text column holding only str is passed as it is (a CharField or
-    TextField prepares a str to itself); the others go through _prep_function.
+    A text column holding only str is passed as it is (a CharField or TextField prepares a str
+    to itself); the others go through _prep_function.
     """
     connection = connections[using]
     columns = list(zip(*rows, strict=True))
@@ -141,7 +141,15 @@ def prepared_rows(
             prepared.append([known[value] for value in values])
         else:
             prepared.append(list(map(_prep_function(field, connection), values)))
-    return list(zip(*prepared, strict=True))
+    return prepared
+
+
+def prepared_rows(
+    model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]], using: str
+) -> list[tuple]:
+    """Return rows of Python values (in the order of names) as the database's parameters, row
+    by row (see prepared_columns)."""
+    return list(zip(*prepared_columns(model, names, rows, using), strict=True))
 
 
 # On PostgreSQL, from this many rows on a COPY through a temporary table beats executemany;
@@ -160,20 +168,21 @@ def insert_new(
     caller's transaction, or in one of its own.
     """
     using = router.db_for_write(model)
-    params = prepared_rows(model, names, rows, using)
-    if not params:
+    prepared = prepared_columns(model, names, rows, using)
+    if not prepared:
         return 0
     connection = connections[using]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
     with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            return _insert_sqlite(cursor, table, columns, prepared)
+        params = list(zip(*prepared, strict=True))
         if connection.vendor == "postgresql" and len(params) >= COPY_FROM_ROWS:
             return _copy_new(
                 cursor, table, "pg_temp." + quote(f"new_{model._meta.db_table}"), columns, params
             )
-        if connection.vendor == "sqlite":
-            return _insert_sqlite(cursor, table, columns, len(names), params)
         # One statement run per row (psycopg 3: pipelined). executemany's count is the sum of
         # the rows' counts, and a row skipped on a conflict counts 0.
         placeholders = ", ".join(["%s"] * len(names))
@@ -183,9 +192,10 @@ def insert_new(
         return cursor.rowcount
 
 
-def _insert_sqlite(cursor, table: str, columns: str, width: int, params: list[tuple]) -> int:
-    """SQLite: insert the rows with one multi-row INSERT … ON CONFLICT DO NOTHING per chunk (as
-    many rows as SQLite's limit on bound parameters allows); return the rows inserted.
+def _insert_sqlite(cursor, table: str, columns: str, values: list[Sequence[Any]]) -> int:
+    """SQLite: insert the rows (values: prepared column by column) with one multi-row INSERT …
+    ON CONFLICT DO NOTHING per chunk (as many rows as SQLite's limit on bound parameters
+    allows); return the rows inserted.
 
     Measured per 1,000-row page of trades: ~8 ms against ~12 ms for executemany of one INSERT
     per row, which steps the statement (and crosses from Python into SQLite) once per row.
@@ -193,16 +203,17 @@ def _insert_sqlite(cursor, table: str, columns: str, width: int, params: list[tu
     rewrite each "%s" of a 15,000-parameter text with a regular expression, every page.
     """
     raw = cursor.cursor  # sqlite3's cursor under Django's wrapper
+    width, count = len(values), len(values[0])
     per_chunk = max(1, raw.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
     added = 0
     with cursor.db.wrap_database_errors:
-        for start in range(0, len(params), per_chunk):
-            chunk = params[start : start + per_chunk]
-            sqlite3.Cursor.execute(
-                raw,
-                _multi_row_insert(table, columns, width, len(chunk)),
-                list(chain.from_iterable(chunk)),
-            )
+        for start in range(0, count, per_chunk):
+            rows = min(per_chunk, count - start)
+            # The parameters row after row: column j's values go to every width-th place.
+            params: list[Any] = [None] * (rows * width)
+            for j, column in enumerate(values):
+                params[j::width] = column[start : start + rows]
+            sqlite3.Cursor.execute(raw, _multi_row_insert(table, columns, width, rows), params)
             added += raw.rowcount
     return added
 
