@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import concurrent.futures
 import contextlib
 import ctypes
 import gc
 import json
 import multiprocessing
 import os
+import queue
 import resource
 import shutil
 import subprocess
@@ -31,6 +31,7 @@ import tempfile
 import threading
 import time
 import tracemalloc
+import types
 import urllib.request
 import uuid
 from array import array
@@ -359,8 +360,14 @@ def instrument() -> tuple[Clock, StreamTimes]:
     clock.wrap(streams.Stream, "_read", "convert")  # its client.read counts as ccxt
     clock.wrap(store, "store_page", "store")
     clock.wrap(store, "store_balances", "store")
-    # The main thread waiting for the page the fetch thread is still reading.
-    clock.wrap(concurrent.futures.Future, "result", "waiting")
+
+    # The main thread waiting for a page the fetch thread is still reading: the engine's queue
+    # of ready pages, and only it (urllib3's connection pools are queues too).
+    class ReadyPages(queue.Queue):
+        pass
+
+    clock.wrap(ReadyPages, "get", "waiting")
+    engine.queue = types.SimpleNamespace(Queue=ReadyPages)
     stream_times = StreamTimes()
     stream_times.wrap(engine)
     return clock, stream_times

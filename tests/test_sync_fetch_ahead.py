@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from exchanges.errors import ExchangeUnavailable
+from exchanges.sync import engine
 from exchanges.sync.engine import fetch_ahead
 from exchanges.sync.streams import Page, Stream
 
@@ -86,3 +87,40 @@ def test_closing_after_a_failed_write_waits_for_the_fetch_still_out():
     # The client may be closed now: nothing is using it any more, and page 3 was never asked.
     assert finished.is_set()
     assert [n for n, _ in stream.fetched] == [1, 2]
+
+
+def fetch_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("porthole-fetch")]
+
+
+def test_the_fetcher_reads_at_most_read_ahead_pages_beyond_the_one_the_caller_holds(
+    monkeypatch,
+):
+    monkeypatch.setattr(engine, "READ_AHEAD", 2)
+    fourth_asked = threading.Event()
+    stream = scripted(count=10, before={4: fourth_asked.set})
+    pages = fetch_ahead(None, stream, None, {})
+    assert next(pages).position["page"] == 1
+    # Pages 2 and 3 wait in line, page 4 waits for room: nothing beyond it is asked for.
+    assert fourth_asked.wait(WAIT)
+    time.sleep(0.2)
+    assert [n for n, _ in stream.fetched] == [1, 2, 3, 4]
+    assert [p.position["page"] for p in pages] == list(range(2, 11))
+    assert [n for n, _ in stream.fetched] == list(range(1, 11))
+
+
+def test_closing_while_the_fetcher_waits_for_room_ends_it_without_fetching_more(monkeypatch):
+    monkeypatch.setattr(engine, "READ_AHEAD", 1)
+    third_asked = threading.Event()
+    stream = scripted(count=10, before={3: third_asked.set})
+    pages = fetch_ahead(None, stream, None, {})
+    next(pages)
+    assert third_asked.wait(WAIT)  # page 2 waits in line, page 3 waits for room
+    pages.close()
+    assert not fetch_threads()
+    assert [n for n, _ in stream.fetched] == [1, 2, 3]
+
+
+def test_a_stream_read_to_its_end_leaves_no_thread_behind():
+    list(fetch_ahead(None, scripted(count=5), None, {}))
+    assert not fetch_threads()

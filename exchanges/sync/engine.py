@@ -8,10 +8,10 @@ page is stored, the next one is already being fetched (fetch_ahead).
 
 import gc
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -152,28 +152,78 @@ def sync_stream(client: ExchangeClient, account: ExchangeAccount, stream: Stream
     return added
 
 
+# Pages a stream's fetch thread may hold ready beyond the one being stored. One was measured
+# to leave the fetch thread idle: each of the store's calls into SQLite gives the GIL away and
+# waits up to 5 ms to get it back, so storing a page can outlast fetching the next one.
+READ_AHEAD = 3
+
+
 def fetch_ahead(
     client: ExchangeClient, stream: Stream, market: str | None, position: dict
 ) -> Iterator[Page]:
-    """Yield a stream's pages from position to its end, fetching each next page while the
-    caller stores the one before.
+    """Yield a stream's pages from position to its end, fetching the next ones (up to
+    READ_AHEAD) while the caller stores the one before.
 
-    The fetch runs in a second thread, so the database's own work on a page (PostgreSQL's
+    The fetches run in a second thread, so the database's own work on a page (PostgreSQL's
     server, SQLite's C code: both without the GIL) and the wait for the exchange, including
-    ccxt's rate limiter, overlap with ccxt reading the next page instead of adding up. Only that
-    thread uses the client while a fetch is out, and it never touches the database. A fetch
-    that fails raises here after the page before it is stored, as it would one page at a time.
-    Closing the generator (the caller's write failed) waits for a fetch still out, so the
-    client is never closed under it.
+    ccxt's rate limiter, overlap with ccxt reading the next pages instead of adding up. Only
+    that thread uses the client while it runs, and it never touches the database. A fetch that
+    fails raises here after the pages before it are stored, as it would one page at a time.
+    Closing the generator (the caller's write failed) stops the fetching and waits for a fetch
+    still out, so the client is never closed under it.
     """
     page = stream.fetch_page(client, market, position)
-    # The executor starts its thread at the first submit: a one-page stream never makes one.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="porthole-fetch") as fetcher:
+    if not page.more:  # a one-page stream (a re-sync that finds nothing new) needs no thread
+        yield page
+        return
+    ready: queue.Queue[Page | BaseException | None] = queue.Queue(maxsize=READ_AHEAD)
+    stop = threading.Event()
+    fetcher = threading.Thread(
+        target=_fetch_rest,
+        args=(client, stream, market, page, ready, stop),
+        name="porthole-fetch",
+        daemon=True,
+    )
+    fetcher.start()
+    ended = False  # the fetcher handed over its last item: the last page, or its failure
+    try:
+        yield page
+        while not ended:
+            item = ready.get()
+            ended = isinstance(item, BaseException) or not item.more
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        if not ended:
+            stop.set()
+            # Take what it still hands over (unblocking it) until its last item: None, as it
+            # saw the stop, or a page or failure that was already under way.
+            while (item := ready.get()) is not None and not (
+                isinstance(item, BaseException) or not item.more
+            ):
+                pass
+        fetcher.join()
+
+
+def _fetch_rest(
+    client: ExchangeClient,
+    stream: Stream,
+    market: str | None,
+    page: Page,
+    ready: queue.Queue,
+    stop: threading.Event,
+) -> None:
+    """Fetch the pages after `page` into `ready` until the last one, a failure, or a stop."""
+    try:
         while page.more:
-            ahead = fetcher.submit(stream.fetch_page, client, market, page.position)
-            yield page
-            page = ahead.result()
-    yield page
+            if stop.is_set():
+                ready.put(None)
+                return
+            page = stream.fetch_page(client, market, page.position)
+            ready.put(page)
+    except BaseException as exc:  # raised again in the caller's thread
+        ready.put(exc)
 
 
 def sync_account(account_id: int, *, progress: Progress | None = None) -> SyncRun:
