@@ -190,7 +190,7 @@ def fetch_ahead(
         yield page
         while not ended:
             item = ready.get()
-            ended = isinstance(item, BaseException) or not item.more
+            ended = _is_last(item)
             if isinstance(item, BaseException):
                 raise item
             yield item
@@ -199,11 +199,14 @@ def fetch_ahead(
             stop.set()
             # Take what it still hands over (unblocking it) until its last item: None, as it
             # saw the stop, or a page or failure that was already under way.
-            while (item := ready.get()) is not None and not (
-                isinstance(item, BaseException) or not item.more
-            ):
+            while not _is_last(ready.get()):
                 pass
         fetcher.join()
+
+
+def _is_last(item: Page | BaseException | None) -> bool:
+    """Return whether the fetch thread hands over nothing after this item."""
+    return item is None or isinstance(item, BaseException) or not item.more
 
 
 def _fetch_rest(
