@@ -4,6 +4,7 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from exchanges import services
 from exchanges.credentials import Credentials
@@ -287,3 +288,26 @@ def test_a_sync_leaves_sqlite_planner_statistics_for_the_history_pages(account, 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
         assert cursor.fetchone()[0] == 1
+
+
+def test_pages_are_committed_without_waiting_for_the_disk_and_the_setting_ends_with_the_sync(
+    account, ledger, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's synchronous_commit (SQLite runs synchronous=NORMAL anyway)")
+    ledger.add_trade("BTCUSDT", "30000.01", "0.001", T0)
+    seen = []
+    store_page = engine.store.store_page
+
+    def watching(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen.append(cursor.fetchone()[0])
+        return store_page(*args, **kwargs)
+
+    monkeypatch.setattr(engine.store, "store_page", watching)
+    assert engine.sync_account(account.pk).counts["trades"] == 1
+    assert seen and set(seen) == {"off"}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"

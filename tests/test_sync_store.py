@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 import pytest
 from django.db import DataError, IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from exchanges.models import ExchangeAccount
 from exchanges.sync import engine, store
@@ -310,3 +311,80 @@ def test_assets_seen_include_both_sides_of_every_traded_market(account):
     trades = [trade("1", market="ETH/BTC"), trade("2", market="SOL/USDC:USDC")]
     store.store_page(account, "trades", None, trades, {})
     assert store.assets_seen(account) == {"ETH", "BTC", "SOL", "USDC"}
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's staging table")
+
+
+def creates_of_stages(queries) -> int:
+    return sum("CREATE TEMPORARY TABLE" in q["sql"] for q in queries)
+
+
+def rows_left_in_stages() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() "
+            "AND relkind = 'r'"
+        )
+        names = [name for (name,) in cursor.fetchall()]
+        total = 0
+        for name in names:
+            cursor.execute(f"SELECT count(*) FROM pg_temp.{connection.ops.quote_name(name)}")  # noqa: S608
+            total += cursor.fetchone()[0]
+    return total
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_staging_table_is_made_once_a_session_and_left_empty(
+    account, postgres_only, insert_path
+):
+    if insert_path != "copy":
+        pytest.skip("the COPY path")
+    connection.close()  # a new session, which has no staging table yet
+    with CaptureQueriesContext(connection) as first:
+        assert store.store_page(account, "trades", "BTC/USDT", [trade("1")], {"fromId": 2}) == 1
+    with CaptureQueriesContext(connection) as second:
+        page = [trade("1"), trade("2"), trade("3")]
+        assert store.store_page(account, "trades", "BTC/USDT", page, {"fromId": 4}) == 2
+    assert (creates_of_stages(first), creates_of_stages(second)) == (1, 0)
+    assert rows_left_in_stages() == 0
+    assert Trade.objects.filter(account=account).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_staging_table_made_in_a_page_that_failed_is_made_again(
+    account, postgres_only, insert_path, monkeypatch
+):
+    if insert_path != "copy":
+        pytest.skip("the COPY path")
+    connection.close()  # a new session, which has no staging table yet
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "_save_position", broken)
+        with pytest.raises(RuntimeError):
+            store.store_page(account, "trades", "BTC/USDT", [trade("1")], {"fromId": 2})
+    # The failed page's transaction took its new table with it; the next page makes it again.
+    with CaptureQueriesContext(connection) as again:
+        assert store.store_page(account, "trades", "BTC/USDT", [trade("1")], {"fromId": 2}) == 1
+    assert creates_of_stages(again) == 1
+    assert rows_left_in_stages() == 0
+
+
+def synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+def test_commits_are_unawaited_only_within_the_block_even_when_it_fails(postgres_only):
+    before = synchronous_commit()
+    with pytest.raises(RuntimeError), store.unawaited_commits():
+        assert synchronous_commit() == "off"
+        raise RuntimeError("the sync failed")
+    assert synchronous_commit() == before == "on"

@@ -301,7 +301,7 @@ def _sync_claimed(account: ExchangeAccount, run: _Run) -> SyncRun:
         _finish(run, SyncRun.Status.FAILED, "The stored key cannot be decrypted.", exc)
         return run.record
     try:
-        with ExchangeClient(account.exchange_id, credentials) as client:
+        with ExchangeClient(account.exchange_id, credentials) as client, store.unawaited_commits():
             run.client = client
             if profile.options:
                 client.set_options(profile.options)
