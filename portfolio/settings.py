@@ -25,6 +25,10 @@ DEBUG = env.bool("DEBUG", default=False)
 DATA_DIR = Path(env_value("DATA_DIR", default=str(BASE_DIR / "data"))).expanduser().resolve()
 
 SECRET_KEY = env_value("SECRET_KEY", default="")
+# `porthole.py start` keeps the key it generates in DATA_DIR: a manage.py command run beside it
+# (connect_exchange, sync_accounts, …) uses the same one instead of refusing to start.
+if not SECRET_KEY and (DATA_DIR / "secret_key").is_file():
+    SECRET_KEY = (DATA_DIR / "secret_key").read_text().strip()
 if not SECRET_KEY:
     if DEBUG:
         SECRET_KEY = "insecure-development-only-key"  # noqa: S105 - DEBUG only, never served

@@ -276,6 +276,17 @@ def test_configuration_mistake_is_one_line_exit_2(tmp_path, values, expected):
     assert "p@" not in line  # a password in a URL is never echoed
 
 
+def test_a_command_run_beside_an_embedded_start_uses_the_key_it_generated(tmp_path):
+    env = clean_env(tmp_path)  # no SECRET_KEY, as in a shell next to `porthole.py start`
+    key_file = tmp_path / "data" / "secret_key"
+    key_file.parent.mkdir(parents=True)
+    key_file.write_text("a-generated-secret-key-" + "y" * 40 + "\n")
+    show = "from django.conf import settings; print(settings.SECRET_KEY)"
+    result = manage(env, "shell", "-c", show)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "a-generated-secret-key-" + "y" * 40
+
+
 def test_start_with_an_unreachable_broker_fails_fast_in_one_line(tmp_path):
     env = clean_env(
         tmp_path,
