@@ -376,6 +376,24 @@ def test_a_staging_table_made_in_a_page_that_failed_is_made_again(
     assert rows_left_in_stages() == 0
 
 
+def test_a_second_batch_in_one_transaction_inserts_and_counts_only_its_own_rows(
+    account, postgres_only, insert_path
+):
+    if insert_path != "copy":
+        pytest.skip("the COPY path")
+    names = store._TRADE_COLUMNS
+
+    def rows(*ids):
+        return [[account.pk, *(getattr(trade(i), n) for n in names[1:])] for i in ids]
+
+    with transaction.atomic():
+        assert store.insert_new(Trade, names, rows("1", "2")) == 2
+        Trade.objects.filter(account=account, trade_id="1").delete()
+        # The first batch's rows are still staged until commit: they must not come back.
+        assert store.insert_new(Trade, names, rows("3")) == 1
+    assert sorted(Trade.objects.values_list("trade_id", flat=True)) == ["2", "3"]
+
+
 def synchronous_commit() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
