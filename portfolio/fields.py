@@ -41,7 +41,7 @@ class AmountField(models.DecimalField):
 
     @cached_property
     def _text(self) -> Callable[[Decimal], str]:
-        return amount_speller(self.max_digits, self.decimal_places)
+        return amount_speller(self.decimal_places, self.context)
 
     def db_prep_function(self, connection) -> Callable[[Any], Any]:
         """Return a function of one value giving exactly what get_db_prep_value(value) gives.
@@ -75,16 +75,15 @@ class AmountField(models.DecimalField):
         return Decimal(str(value))
 
 
-def amount_speller(max_digits: int, places: int) -> Callable[[Decimal], str]:
+def amount_speller(places: int, context: Context) -> Callable[[Decimal], str]:
     """Return the function that spells a finite amount as stored on SQLite: its one spelling
     (so equality lookups on text work), the value quantized to `places` decimal places.
 
-    A value that does not fit max_digits raises InvalidOperation instead of being rounded off;
-    one with more decimal places than the field's is rounded by the field's context.
+    context is the field's (its precision is max_digits): a value that does not fit raises
+    InvalidOperation instead of being rounded off; one with more places is rounded by it.
     """
     quantum = Decimal(1).scaleb(-places)
-    context = Context(prec=max_digits)
-    whole_digits = max_digits - places
+    whole_digits = context.prec - places
     # Zeros that pad a plain decimal's text with k places to `places` places.
     pads = ["0" * (places - k) for k in range(places + 1)]
     whole_pad = "." + pads[0] if places else ""

@@ -16,7 +16,7 @@ def quantized_text(value: Decimal, max_digits: int = MAX_DIGITS, places: int = P
     return format(value.quantize(Decimal(1).scaleb(-places), context=context), "f")
 
 
-SPELL = amount_speller(MAX_DIGITS, PLACES)
+SPELL = amount_speller(PLACES, Context(prec=MAX_DIGITS))
 
 EDGES = [
     "0",
@@ -79,7 +79,7 @@ def test_an_amount_with_more_whole_digits_than_the_field_holds_is_refused(text):
 
 
 def test_a_field_without_decimal_places_spells_integers_without_a_point():
-    spell = amount_speller(10, 0)
+    spell = amount_speller(0, Context(prec=10))
     assert spell(Decimal("42")) == "42"
     assert spell(Decimal("42.5")) == quantized_text(Decimal("42.5"), 10, 0) == "42"
     with pytest.raises(InvalidOperation):
