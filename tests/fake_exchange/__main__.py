@@ -18,20 +18,14 @@ from tests.fake_exchange import binance
 from tests.fake_exchange.server import FakeExchangeServer, Reply, Request
 
 DAY_MS = 86_400_000
+# The demo account's markets; the market data adds USDT/USD, to price the dollar.
+DEMO_MARKETS = [("BTC", "USDT"), ("ETH", "USDT"), ("ETH", "BTC"), ("DOGE", "USDT"), ("BNB", "USDT")]
 
 
 def demo_ledger(days: int = 365, seed: int = 7) -> binance.Ledger:
     """Return a Binance account with a year of deposits, trades and a withdrawal."""
     rng = random.Random(seed)  # noqa: S311 - demo data
-    ledger = binance.Ledger(
-        markets=[
-            ("BTC", "USDT"),
-            ("ETH", "USDT"),
-            ("ETH", "BTC"),
-            ("DOGE", "USDT"),
-            ("BNB", "USDT"),
-        ]
-    )
+    ledger = binance.Ledger(markets=list(DEMO_MARKETS))
     start = int(time.time() * 1000) - days * DAY_MS
     ledger.add_deposit("USDT", "25000", start)
     btc = eth = Decimal(0)
@@ -83,16 +77,7 @@ def demo_market_data(days: int = 400, seed: int = 11) -> binance.MarketData:
         "USDTUSD": 1.0,
     }
     today = int(time.time() * 1000) // DAY_MS * DAY_MS
-    data = binance.MarketData(
-        markets=[
-            ("BTC", "USDT"),
-            ("ETH", "USDT"),
-            ("ETH", "BTC"),
-            ("DOGE", "USDT"),
-            ("BNB", "USDT"),
-            ("USDT", "USD"),
-        ]
-    )
+    data = binance.MarketData(markets=[*DEMO_MARKETS, ("USDT", "USD")])
     for symbol, first in start.items():
         closes = {}
         for day in range(days, -1, -1):
